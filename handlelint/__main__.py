@@ -1,0 +1,5 @@
+"""``python -m handlelint``: the command line."""
+
+from handlelint.cli import run
+
+run()

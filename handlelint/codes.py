@@ -1,0 +1,76 @@
+"""The code table: every finding code, its title and its one-paragraph description.
+
+This one mapping is read by the flake8 plugin, the command line, the SARIF writer,
+the documentation test and the fixture test, so a code exists in exactly one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    """One finding code of the table."""
+
+    code: str
+    title: str
+    description: str
+
+
+CODES: dict[str, Code] = {
+    c.code: c
+    for c in (
+        Code(
+            "HDL000",
+            "file could not be analysed",
+            "The file could not be analysed: a syntax error, undecodable bytes, nesting too "
+            "deep for the parser, or an internal error. The message says which.",
+        ),
+        Code(
+            "HDL001",
+            "handle leaked on a normal path",
+            "A handle can reach the end of its scope unreleased on a path that needs no "
+            "unexpected exception: a return, falling off the end, an explicit raise, a "
+            "break/continue past the release, the variable rebound or deleted while it holds "
+            "an open handle, or the call's result thrown away.",
+        ),
+        Code(
+            "HDL002",
+            "handle leaked when an exception is raised",
+            "The handle is released on every normal path, but an exception raised between "
+            "the acquire and the release (by a call, await, yield or assert) leaves the scope "
+            "without releasing it: no finally, no catch-all handler that releases.",
+        ),
+        Code(
+            "HDL003",
+            "handle released with the wrong function",
+            "The handle is passed to the release function of another handle type, for "
+            "example CloseClusterGroup on a cluster handle.",
+        ),
+        Code(
+            "HDL004",
+            "handle released twice",
+            "The handle is released a second time on some path.",
+        ),
+        Code(
+            "HDL005",
+            "handle used after release",
+            "The handle is used after its release, or a child handle is used after the "
+            "cluster handle it was opened from was closed.",
+        ),
+        Code(
+            "HDL006",
+            "handle stored on an attribute that is never released",
+            "The handle is stored on an attribute (self.h = ...) that no method of the class "
+            "releases.",
+        ),
+        Code(
+            "HDL007",
+            "handle-returning function without a pointer restype",
+            "A handle-returning function is called through a ctypes DLL object set up in the "
+            "same file without a pointer-sized restype: the default c_int truncates 64-bit "
+            "handles.",
+        ),
+    )
+}
