@@ -1,0 +1,111 @@
+"""Line and column of statements and calls, borrowed from Python's own ``ast``.
+
+libcst computes positions by generating the whole module's code again
+(``PositionProvider`` costs about two parses). Python's ``ast`` of the same text, which
+the engine has anyway from its pre-check, carries positions for free. Statements and
+calls correspond one to one between the two trees, and both lists come out in source
+order (libcst by a source-ordered walk, ``ast`` by sorting on start position, outer
+node first), so zipping them gives each libcst node its position. Each pair is
+verified (statement kind, callee name); on any mismatch the index falls back to
+libcst's own ``PositionProvider``, which is slower but always right.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Union
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from handlelint.walk import preorder
+
+Pos = tuple[int, int]
+
+_STATEMENTS = (cst.BaseSmallStatement, cst.BaseCompoundStatement)
+_AST_KIND = {
+    "AsyncFunctionDef": "FunctionDef", "AsyncFor": "For", "AsyncWith": "With",
+    "Delete": "Del", "TypeAlias": "TypeAlias",
+}
+
+_CstCallee = Union[cst.BaseExpression, cst.CSTNode]
+
+
+def _cst_callee(func: _CstCallee) -> str:
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return ""
+
+
+def _ast_callee(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _sort_key(node: ast.AST) -> tuple[int, int, int, int]:
+    return (node.lineno, node.col_offset,  # type: ignore[attr-defined]
+            -(node.end_lineno or 0), -(node.end_col_offset or 0))  # type: ignore[attr-defined]
+
+
+class Positions:
+    """Positions (1-based line, 0-based column) of the statements and calls of a module."""
+
+    def __init__(self, tree: ast.Module, module: cst.Module) -> None:
+        self._pos: dict[int, Pos] = {}
+        self._keep: list[cst.CSTNode] = []
+        if not self._align(tree, module):
+            self._fallback(module)
+
+    def _align(self, tree: ast.Module, module: cst.Module) -> bool:
+        cst_stmts: list[cst.CSTNode] = []
+        cst_calls: list[cst.Call] = []
+        for node in preorder(module):
+            if isinstance(node, cst.Call):
+                cst_calls.append(node)
+            elif isinstance(node, _STATEMENTS):
+                cst_stmts.append(node)
+        ast_stmts: list[ast.stmt] = []
+        ast_calls: list[ast.Call] = []
+        for anode in ast.walk(tree):
+            if isinstance(anode, ast.Call):
+                ast_calls.append(anode)
+            elif isinstance(anode, ast.stmt):
+                ast_stmts.append(anode)
+        if len(cst_stmts) != len(ast_stmts) or len(cst_calls) != len(ast_calls):
+            return False
+        ast_stmts.sort(key=_sort_key)
+        ast_calls.sort(key=_sort_key)
+        pos = self._pos
+        for c, a in zip(cst_stmts, ast_stmts):
+            kind = type(a).__name__
+            if _AST_KIND.get(kind, kind) != type(c).__name__:
+                return False
+            pos[id(c)] = (a.lineno, a.col_offset)
+        for cc, ac in zip(cst_calls, ast_calls):
+            if _cst_callee(cc.func) != _ast_callee(ac.func):
+                return False
+            pos[id(cc)] = (ac.lineno, ac.col_offset)
+        self._keep = [*cst_stmts, *cst_calls]
+        return True
+
+    def _fallback(self, module: cst.Module) -> None:
+        self._pos.clear()
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        for node, rng in wrapper.resolve(PositionProvider).items():
+            if isinstance(node, (cst.Call, *_STATEMENTS)):
+                self._pos[id(node)] = (rng.start.line, rng.start.column)
+                self._keep.append(node)
+
+    def get(self, node: cst.CSTNode) -> Pos | None:
+        """The position of a statement or call, or None for other nodes."""
+        return self._pos.get(id(node))
+
+    def line(self, node: cst.CSTNode, default: int = 1) -> int:
+        """The line of a statement or call, or ``default``."""
+        found = self._pos.get(id(node))
+        return found[0] if found else default
