@@ -13,7 +13,7 @@ libcst's own ``PositionProvider``, which is slower but always right.
 from __future__ import annotations
 
 import ast
-from typing import Union
+from typing import Sequence, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -55,20 +55,24 @@ def _sort_key(node: ast.AST) -> tuple[int, int, int, int]:
 class Positions:
     """Positions (1-based line, 0-based column) of the statements and calls of a module."""
 
-    def __init__(self, tree: ast.Module, module: cst.Module) -> None:
+    def __init__(self, tree: ast.Module, module: cst.Module,
+                 cst_stmts: Sequence[cst.CSTNode] | None = None,
+                 cst_calls: Sequence[cst.Call] | None = None) -> None:
+        """Index ``module``; pass its statements and calls in source order if known."""
         self._pos: dict[int, Pos] = {}
         self._keep: list[cst.CSTNode] = []
-        if not self._align(tree, module):
+        if cst_stmts is None or cst_calls is None:
+            cst_stmts, cst_calls = [], []
+            for node in preorder(module):
+                if isinstance(node, cst.Call):
+                    cst_calls.append(node)
+                elif isinstance(node, _STATEMENTS):
+                    cst_stmts.append(node)
+        if not self._align(tree, cst_stmts, cst_calls):
             self._fallback(module)
 
-    def _align(self, tree: ast.Module, module: cst.Module) -> bool:
-        cst_stmts: list[cst.CSTNode] = []
-        cst_calls: list[cst.Call] = []
-        for node in preorder(module):
-            if isinstance(node, cst.Call):
-                cst_calls.append(node)
-            elif isinstance(node, _STATEMENTS):
-                cst_stmts.append(node)
+    def _align(self, tree: ast.Module, cst_stmts: Sequence[cst.CSTNode],
+               cst_calls: Sequence[cst.Call]) -> bool:
         ast_stmts: list[ast.stmt] = []
         ast_calls: list[ast.Call] = []
         for anode in ast.walk(tree):

@@ -1,0 +1,1 @@
+"""Control-flow graphs: the model and the builder from libcst."""

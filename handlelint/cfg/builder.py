@@ -1,0 +1,457 @@
+"""Building the control-flow graph of one scope from libcst statements.
+
+The builder walks statements in order, keeping a list of *pending* edges (the dangling
+ends of the code built so far) that the next node is attached to, and a stack of
+*frames* (loops, ``try`` handlers, cleanups of ``finally`` and ``with``) that decides
+where ``break``, ``continue``, ``return`` and exceptions go. It mirrors CPython's
+compiler (``Python/codegen.c`` unwinding its fblock stack):
+
+* a ``return``, ``break`` or ``continue`` that crosses a ``finally`` or ``with`` gets
+  its own inlined copy of the cleanup, built with the frames outside that ``try``;
+* exceptions raised inside a ``try`` body go to the handler dispatch, or to one
+  exception copy of the cleanup per frame, which then re-raises outward;
+* conditions are split into atoms (``not``, ``and``, ``or`` become edges), so each
+  atom can refine the state of a handle on its true and false sides.
+
+Every node that may raise gets an ``exc`` edge; whether it really raises is the
+transfer function's decision (a clusapi call does not, an unknown call does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence, Union
+
+import libcst as cst
+
+from handlelint.cfg.model import CFG, EdgeKind, Node, NodeKind
+from handlelint.positions import Positions
+
+Pending = list[tuple[int, EdgeKind]]
+Suite = Union[cst.BaseSuite, Sequence[cst.BaseStatement]]
+
+
+class UnsupportedNode(Exception):
+    """Raised in strict mode for a statement kind the builder does not model."""
+
+
+@dataclass
+class _Loop:
+    head: int
+    breaks: Pending = field(default_factory=list)
+
+
+@dataclass
+class _Handlers:
+    dispatch: int
+
+
+@dataclass
+class _Cleanup:
+    """A ``finally`` body or a ``with`` item's exit, run on every path leaving it."""
+
+    build: Callable[[], None]
+    suppress: bool = False
+    exc_entry: int | None = None
+    swallowed: Pending = field(default_factory=list)
+
+
+_Frame = Union[_Loop, _Handlers, _Cleanup]
+
+_CATCH_ALL = frozenset({"BaseException", "Exception"})
+_SUPPRESSORS = frozenset({"suppress"})
+
+
+def _dotted(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = _dotted(expr.value)
+        return f"{base}.{expr.attr.value}" if base else ""
+    return ""
+
+
+def _is_catch_all(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    if handler.type is None:
+        return True
+    name = _dotted(handler.type)
+    return name.rsplit(".", 1)[-1] in _CATCH_ALL
+
+
+def _constant_truth(expr: cst.BaseExpression) -> bool | None:
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+        return expr.value == "True"
+    if isinstance(expr, cst.Integer):
+        try:
+            return int(expr.value, 0) != 0
+        except ValueError:
+            return None
+    return None
+
+
+def _irrefutable(pattern: cst.MatchPattern) -> bool:
+    if isinstance(pattern, cst.MatchAs):
+        return pattern.pattern is None or _irrefutable(pattern.pattern)
+    if isinstance(pattern, cst.MatchOr):
+        return any(_irrefutable(p.pattern) for p in pattern.patterns)
+    return False
+
+
+class Builder:
+    """Builds the :class:`CFG` of one scope; see the module docstring for the model."""
+
+    def __init__(self, name: str, scope: cst.CSTNode, positions: Positions,
+                 *, strict: bool = False) -> None:
+        self.cfg = CFG(name, scope)
+        self.pos = positions
+        self.strict = strict
+        self.pending: Pending = []
+        self.frames: list[_Frame] = []
+        self._raise_exit: int | None = None
+        self._last_line = positions.line(scope, 1)
+
+    # -- entry points -----------------------------------------------------------------
+
+    def build(self, body: Suite, first_line: int) -> CFG:
+        """Entry -> body -> end exit; returns the graph."""
+        entry = self.cfg.add(NodeKind.ENTRY, self.cfg.scope, first_line)
+        self.cfg.entry = entry.id
+        self.pending = [(entry.id, EdgeKind.NORMAL)]
+        self._last_line = first_line
+        self.suite(body)
+        end = self.cfg.add(NodeKind.END_EXIT, None, self._last_line, "end")
+        self._attach(end.id)
+        return self.cfg
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _attach(self, nid: int) -> None:
+        for src, kind in self.pending:
+            self.cfg.connect(src, nid, kind)
+        self.pending = []
+
+    def emit(self, kind: NodeKind, element: cst.CSTNode | None, line: int,
+             *, raises: bool = True, label: str = "") -> Node:
+        """A node after the pending edges; ``raises`` adds its ``exc`` edge."""
+        node = self.cfg.add(kind, element, line, label)
+        self._attach(node.id)
+        self.pending = [(node.id, EdgeKind.NORMAL)]
+        self._last_line = max(self._last_line, line)
+        if raises:
+            self.cfg.connect(node.id, self.exc_target(), EdgeKind.EXC)
+        return node
+
+    def exc_target(self) -> int:
+        """Where an exception raised here goes: handlers, a cleanup copy, or the exit."""
+        for i in range(len(self.frames) - 1, -1, -1):
+            frame = self.frames[i]
+            if isinstance(frame, _Handlers):
+                return frame.dispatch
+            if isinstance(frame, _Cleanup):
+                if frame.exc_entry is None:
+                    frame.exc_entry = self._exception_copy(i, frame)
+                return frame.exc_entry
+        if self._raise_exit is None:
+            self._raise_exit = self.cfg.add(NodeKind.RAISE_EXIT, None, 0, "raise").id
+        return self._raise_exit
+
+    def _exception_copy(self, index: int, frame: _Cleanup) -> int:
+        """NOP -> cleanup (built with the outer frames) -> reraise outward [-> swallow]."""
+        saved_pending, saved_frames = self.pending, self.frames
+        self.frames = saved_frames[:index]
+        entry = self.cfg.add(NodeKind.NOP, None, 0, "cleanup on exception")
+        self.pending = [(entry.id, EdgeKind.NORMAL)]
+        frame.build()
+        if self.pending:
+            node = self._reraise("re-raise")
+            if frame.suppress:
+                frame.swallowed.append((node, EdgeKind.NORMAL))
+        self.pending, self.frames = saved_pending, saved_frames
+        return entry.id
+
+    def _reraise(self, label: str) -> int:
+        """Pending ends -> NOP -(reraise)-> the exception target outside; the NOP's id."""
+        node = self.emit(NodeKind.NOP, None, self._last_line, raises=False, label=label)
+        self.cfg.connect(node.id, self.exc_target(), EdgeKind.RERAISE)
+        self.pending = []
+        return node.id
+
+    def _unwind(self, stop: int) -> None:
+        """Inline the cleanups of frames above index ``stop``, innermost first."""
+        saved = self.frames
+        for i in range(len(saved) - 1, stop, -1):
+            frame = saved[i]
+            if isinstance(frame, _Cleanup):
+                self.frames = saved[:i]
+                frame.build()
+        self.frames = saved
+
+    def _innermost_loop(self) -> int:
+        for i in range(len(self.frames) - 1, -1, -1):
+            if isinstance(self.frames[i], _Loop):
+                return i
+        return -1
+
+    # -- statements ------------------------------------------------------------------------
+
+    def suite(self, body: Suite) -> None:
+        """Build a block of statements (an indented block, a one-line suite or a list)."""
+        if isinstance(body, cst.SimpleStatementSuite):
+            for small in body.body:
+                self.small(small, self.pos.line(small, self._last_line))
+            return
+        stmts = body.body if isinstance(body, cst.IndentedBlock) else body
+        for stmt in stmts:
+            self.statement(stmt)
+
+    def statement(self, stmt: cst.CSTNode) -> None:
+        """Dispatch one statement to its builder method."""
+        method = _DISPATCH.get(type(stmt))
+        if method is not None:
+            method(self, stmt)
+        elif self.strict:
+            raise UnsupportedNode(type(stmt).__name__)
+        else:
+            self.emit(NodeKind.STMT, stmt, self.pos.line(stmt, self._last_line))
+
+    def simple_line(self, stmt: cst.SimpleStatementLine) -> None:
+        """Each small statement of the line in turn."""
+        for small in stmt.body:
+            self.small(small, self.pos.line(small, self._last_line))
+
+    def small(self, stmt: cst.BaseSmallStatement, line: int) -> None:
+        """A small statement: a STMT node, or the jump it makes.
+
+        return: RETURN node -> inlined cleanups -> RETURN_EXIT of this return.
+        raise: RAISE node -(raise)-> exception target. break/continue: cleanups, then
+        to the loop's exit or head. assert: TEST node, false -> node that raises.
+        """
+        if isinstance(stmt, cst.Return):
+            node = self.emit(NodeKind.RETURN, stmt, line)
+            self._unwind(-1)
+            exit_node = self.cfg.add(NodeKind.RETURN_EXIT, stmt, node.line, "return")
+            self._attach(exit_node.id)
+        elif isinstance(stmt, cst.Raise):
+            node = self.emit(NodeKind.RAISE, stmt, line, raises=False)
+            self.cfg.connect(node.id, self.exc_target(), EdgeKind.RAISE)
+            self.pending = []
+        elif isinstance(stmt, (cst.Break, cst.Continue)):
+            loop_index = self._innermost_loop()
+            if loop_index < 0:
+                return
+            self._unwind(loop_index)
+            loop = self.frames[loop_index]
+            assert isinstance(loop, _Loop)
+            if isinstance(stmt, cst.Break):
+                loop.breaks.extend(self.pending)
+                self.pending = []
+            else:
+                self._attach(loop.head)
+        elif isinstance(stmt, cst.Assert):
+            test = self.emit(NodeKind.TEST, stmt, line, raises=True)
+            fail = self.cfg.add(NodeKind.EVAL, stmt, line, "assertion fails")
+            self.cfg.connect(test.id, fail.id, EdgeKind.FALSE)
+            self.cfg.connect(fail.id, self.exc_target(), EdgeKind.EXC)
+            self.pending = [(test.id, EdgeKind.TRUE)]
+        elif isinstance(stmt, (cst.Pass, cst.Global, cst.Nonlocal)):
+            return
+        elif isinstance(stmt, _SMALL) or not self.strict:
+            self.emit(NodeKind.STMT, stmt, line)
+        else:
+            raise UnsupportedNode(type(stmt).__name__)
+
+    def condition(self, expr: cst.BaseExpression, line: int) -> tuple[Pending, Pending]:
+        """Split a condition into TEST atoms; returns its (true, false) edge ends."""
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+            true, false = self.condition(expr.expression, line)
+            return false, true
+        if isinstance(expr, cst.BooleanOperation):
+            left_true, left_false = self.condition(expr.left, line)
+            if isinstance(expr.operator, cst.And):
+                self.pending = left_true
+                right_true, right_false = self.condition(expr.right, line)
+                return right_true, left_false + right_false
+            self.pending = left_false
+            right_true, right_false = self.condition(expr.right, line)
+            return left_true + right_true, right_false
+        truth = _constant_truth(expr)
+        if truth is not None:
+            here, self.pending = self.pending, []
+            return (here, []) if truth else ([], here)
+        node = self.emit(NodeKind.TEST, expr, line)
+        self.pending = []
+        return [(node.id, EdgeKind.TRUE)], [(node.id, EdgeKind.FALSE)]
+
+    def if_(self, stmt: cst.If) -> None:
+        """test atoms -> body | orelse (an ``elif`` is a nested If) -> join."""
+        line = self.pos.line(stmt, self._last_line)
+        true, false = self.condition(stmt.test, line)
+        self.pending = true
+        self.suite(stmt.body)
+        then_ends = self.pending
+        self.pending = false
+        if isinstance(stmt.orelse, cst.If):
+            self.if_(stmt.orelse)
+        elif isinstance(stmt.orelse, cst.Else):
+            self.suite(stmt.orelse.body)
+        self.pending = then_ends + self.pending
+
+    def while_(self, stmt: cst.While) -> None:
+        """NOP head -> test atoms -> body -> head; false -> else; breaks skip the else."""
+        line = self.pos.line(stmt, self._last_line)
+        head = self.emit(NodeKind.NOP, None, line, raises=False, label="loop")
+        true, false = self.condition(stmt.test, line)
+        self._loop_body(head.id, true, false, stmt.body, stmt.orelse)
+
+    def for_(self, stmt: cst.For) -> None:
+        """EVAL iterable -> FOR_NEXT head -(true: bind target)-> body -> head; false -> else."""
+        line = self.pos.line(stmt, self._last_line)
+        self.emit(NodeKind.EVAL, stmt.iter, line)
+        head = self.emit(NodeKind.FOR_NEXT, stmt, line, raises=False)
+        self.pending = []
+        self._loop_body(head.id, [(head.id, EdgeKind.TRUE)], [(head.id, EdgeKind.FALSE)],
+                        stmt.body, stmt.orelse)
+
+    def _loop_body(self, head: int, true: Pending, false: Pending, body: cst.BaseSuite,
+                   orelse: cst.Else | None) -> None:
+        loop = _Loop(head)
+        self.frames.append(loop)
+        self.pending = true
+        self.suite(body)
+        self._attach(head)
+        self.frames.pop()
+        self.pending = false
+        if orelse is not None:
+            self.suite(orelse.body)
+        self.pending = self.pending + loop.breaks
+
+    def try_(self, stmt: cst.Try | cst.TryStar) -> None:
+        """body [-exc-> dispatch -> handler tests -> handlers] -> else -> finally copies.
+
+        Exceptions in the body reach the dispatch; a handler that is bare or catches
+        Exception/BaseException stops them, otherwise they re-raise outward. Handlers
+        and ``else`` run inside the ``finally`` frame.
+        """
+        cleanup: _Cleanup | None = None
+        if stmt.finalbody is not None:
+            final_body = stmt.finalbody.body
+            cleanup = _Cleanup(lambda: self.suite(final_body))
+            self.frames.append(cleanup)
+        handler_ends: Pending = []
+        if stmt.handlers:
+            dispatch = self.cfg.add(NodeKind.NOP, None, self.pos.line(stmt, 0), "except")
+            self.frames.append(_Handlers(dispatch.id))
+            self.suite(stmt.body)
+            self.frames.pop()
+            body_ends = self.pending
+            next_test: Pending = [(dispatch.id, EdgeKind.NORMAL)]
+            for handler in stmt.handlers:
+                self.pending = next_test
+                line = dispatch.line
+                node = self.emit(NodeKind.HANDLER, handler, line, raises=False)
+                if _is_catch_all(handler):
+                    next_test = []
+                else:
+                    self.pending = [(node.id, EdgeKind.TRUE)]
+                    next_test = [(node.id, EdgeKind.FALSE)]
+                self.suite(handler.body)
+                handler_ends.extend(self.pending)
+            if next_test:
+                self.pending = next_test
+                self._reraise("no handler matched")
+            self.pending = body_ends
+        else:
+            self.suite(stmt.body)
+        if stmt.orelse is not None:
+            self.suite(stmt.orelse.body)
+        self.pending = self.pending + handler_ends
+        if cleanup is not None:
+            self.frames.pop()
+            if self.pending:
+                cleanup.build()
+
+    def with_(self, stmt: cst.With) -> None:
+        """WITH_ENTER per item -> body -> WITH_EXIT per item (innermost first).
+
+        Each item is a cleanup frame whose cleanup is its WITH_EXIT; a suppressing
+        manager (``contextlib.suppress``) also joins its exception copy to the code after.
+        """
+        line = self.pos.line(stmt, self._last_line)
+        pushed: list[_Cleanup] = []
+        for item in stmt.items:
+            self.emit(NodeKind.WITH_ENTER, item, line)
+            suppress = (isinstance(item.item, cst.Call)
+                        and _dotted(item.item.func).rsplit(".", 1)[-1] in _SUPPRESSORS)
+            frame = _Cleanup(self._with_exit(item, line), suppress=suppress)
+            self.frames.append(frame)
+            pushed.append(frame)
+        self.suite(stmt.body)
+        for frame in reversed(pushed):
+            self.frames.pop()
+            if self.pending:
+                frame.build()
+            self.pending = self.pending + frame.swallowed
+
+    def _with_exit(self, item: cst.WithItem, line: int) -> Callable[[], None]:
+        def build() -> None:
+            self.emit(NodeKind.WITH_EXIT, item, line, raises=False)
+        return build
+
+    def match(self, stmt: cst.Match) -> None:
+        """EVAL subject -> CASE tests in order (true -> [guard] -> body) -> join."""
+        line = self.pos.line(stmt, self._last_line)
+        self.emit(NodeKind.EVAL, stmt.subject, line)
+        next_case = self.pending
+        ends: Pending = []
+        for case in stmt.cases:
+            self.pending = next_case
+            node = self.emit(NodeKind.CASE, case, line, raises=False)
+            self.pending = [(node.id, EdgeKind.TRUE)]
+            next_case = [] if _irrefutable(case.pattern) else [(node.id, EdgeKind.FALSE)]
+            if case.guard is not None:
+                true, false = self.condition(case.guard, line)
+                self.pending = true
+                next_case = next_case + false
+            self.suite(case.body)
+            ends.extend(self.pending)
+        self.pending = ends + next_case
+
+    def definition(self, stmt: cst.FunctionDef | cst.ClassDef) -> None:
+        """A nested def or class binds its name; its body is a scope of its own."""
+        self.emit(NodeKind.DEF, stmt, self.pos.line(stmt, self._last_line))
+
+
+_SMALL: tuple[type[cst.CSTNode], ...] = tuple(
+    getattr(cst, name) for name in (
+        "Expr", "Assign", "AugAssign", "AnnAssign", "Del", "Import", "ImportFrom",
+        "TypeAlias", "LazyImport", "LazyImportFrom",
+    ) if hasattr(cst, name)
+)
+
+_DISPATCH: dict[type[cst.CSTNode], Callable[[Builder, cst.CSTNode], None]] = {
+    cst.SimpleStatementLine: Builder.simple_line,  # type: ignore[dict-item]
+    cst.If: Builder.if_,  # type: ignore[dict-item]
+    cst.While: Builder.while_,  # type: ignore[dict-item]
+    cst.For: Builder.for_,  # type: ignore[dict-item]
+    cst.Try: Builder.try_,  # type: ignore[dict-item]
+    cst.TryStar: Builder.try_,  # type: ignore[dict-item]
+    cst.With: Builder.with_,  # type: ignore[dict-item]
+    cst.Match: Builder.match,  # type: ignore[dict-item]
+    cst.FunctionDef: Builder.definition,  # type: ignore[dict-item]
+    cst.ClassDef: Builder.definition,  # type: ignore[dict-item]
+}
+
+#: Statement kinds the builder models, for the completeness test.
+MODELLED = frozenset(_DISPATCH) | frozenset(_SMALL) | frozenset({
+    cst.Return, cst.Raise, cst.Break, cst.Continue, cst.Assert, cst.Pass, cst.Global,
+    cst.Nonlocal,
+})
+
+
+def build_cfg(name: str, scope: cst.FunctionDef | cst.ClassDef | cst.Module,
+              positions: Positions, *, strict: bool = False) -> CFG:
+    """The control-flow graph of a function body, class body or module."""
+    builder = Builder(name, scope, positions, strict=strict)
+    line = positions.line(scope, 1) if not isinstance(scope, cst.Module) else 1
+    body: Suite = scope.body if isinstance(scope, cst.Module) else scope.body
+    return builder.build(body, line)

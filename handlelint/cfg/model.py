@@ -1,0 +1,136 @@
+"""The control-flow graph model: nodes holding one libcst element each, tagged edges.
+
+A node is the smallest unit the data-flow analysis interprets: a simple statement, one
+atom of a condition, a loop's "next item" test, the entry or exit of a ``with`` item, a
+``return`` or ``raise``, or an exit of the scope. Edges carry a kind:
+
+``normal``   control passes on;
+``true`` / ``false``   the two sides of a condition (or "got an item" / "exhausted");
+``exc``      an unexpected exception raised while evaluating the node;
+``raise``    an explicit ``raise`` statement;
+``reraise``  an exception already in flight moves on (out of a ``finally`` copy or past
+             handlers that did not match).
+
+Exits are nodes too, one per ``return`` statement, one for the end of the scope and one
+for exceptions leaving it, so a leak found at an exit knows what ended its path.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+
+class EdgeKind(enum.Enum):
+    """What an edge means; the solver asks the transfer function for one state per kind."""
+
+    NORMAL = "normal"
+    TRUE = "true"
+    FALSE = "false"
+    EXC = "exc"
+    RAISE = "raise"
+    RERAISE = "reraise"
+
+
+class NodeKind(enum.Enum):
+    """What a node holds, and so how the transfer function reads it."""
+
+    ENTRY = "entry"
+    STMT = "stmt"          # a small statement (assignment, expression, del, ...)
+    TEST = "test"          # one atom of a condition: true/false edges
+    EVAL = "eval"          # an expression evaluated for its effects only
+    FOR_NEXT = "for"       # ``for target in ...``: true binds the next item
+    WITH_ENTER = "with"    # a ``with`` item: evaluates the manager, binds ``as``
+    WITH_EXIT = "exit_with"  # the manager's ``__exit__``
+    HANDLER = "except"     # an ``except`` clause: true enters it
+    CASE = "case"          # a ``case`` pattern: true enters it
+    DEF = "def"            # a nested ``def`` or ``class`` statement binding a name
+    RETURN = "return"
+    RAISE = "raise"
+    NOP = "nop"            # a join point with no effect
+    RETURN_EXIT = "return_exit"
+    END_EXIT = "end_exit"
+    RAISE_EXIT = "raise_exit"
+
+
+EXIT_KINDS = frozenset({NodeKind.RETURN_EXIT, NodeKind.END_EXIT, NodeKind.RAISE_EXIT})
+
+
+@dataclass(eq=False)
+class Node:
+    """One element of the graph. ``element`` is the libcst node it interprets."""
+
+    id: int
+    kind: NodeKind
+    element: cst.CSTNode | None
+    line: int
+    #: For a RETURN_EXIT, the line of its ``return``; for END_EXIT, the last line.
+    label: str = ""
+    succ: list[tuple[int, EdgeKind]] = field(default_factory=list)
+
+
+@dataclass
+class CFG:
+    """The graph of one scope (function body, class body or module)."""
+
+    name: str
+    scope: cst.CSTNode
+    nodes: list[Node] = field(default_factory=list)
+    entry: int = 0
+
+    def add(self, kind: NodeKind, element: cst.CSTNode | None, line: int,
+            label: str = "") -> Node:
+        node = Node(len(self.nodes), kind, element, line, label)
+        self.nodes.append(node)
+        return node
+
+    def connect(self, src: int, dst: int, kind: EdgeKind) -> None:
+        edge = (dst, kind)
+        succ = self.nodes[src].succ
+        if edge not in succ:
+            succ.append(edge)
+
+    def reachable(self) -> list[int]:
+        """Node ids reachable from the entry, in reverse postorder (iteratively)."""
+        seen = {self.entry}
+        order: list[int] = []
+        stack: list[tuple[int, int]] = [(self.entry, 0)]
+        while stack:
+            nid, i = stack.pop()
+            succ = self.nodes[nid].succ
+            if i < len(succ):
+                stack.append((nid, i + 1))
+                nxt = succ[i][0]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, 0))
+            else:
+                order.append(nid)
+        order.reverse()
+        return order
+
+    def dump(self) -> str:
+        """A deterministic text form of the reachable graph, for tests.
+
+        ``b3 stmt@5 'x = f()' -> b4 normal, b9 exc``
+        """
+        lines = []
+        for nid in sorted(self.reachable()):
+            node = self.nodes[nid]
+            text = node.label or _code(node.element)
+            edges = ", ".join(f"b{d} {k.value}" for d, k in node.succ)
+            lines.append(f"b{nid} {node.kind.value}@{node.line} {text!r} -> {edges}".rstrip(" ->"))
+        return "\n".join(lines)
+
+
+def _code(element: cst.CSTNode | None) -> str:
+    if element is None:
+        return ""
+    try:
+        code = cst.Module(body=[]).code_for_node(element)
+    except Exception:  # a node that cannot print alone (an ExceptHandler's header)
+        return type(element).__name__
+    first = code.strip().splitlines()[0] if code.strip() else ""
+    return first[:60]

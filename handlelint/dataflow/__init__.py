@@ -1,0 +1,1 @@
+"""Data-flow analysis: the generic solver and the handle-state lattice."""

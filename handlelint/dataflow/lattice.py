@@ -1,0 +1,122 @@
+"""The handle-state lattice: what each acquire site may be, and which names hold it.
+
+An :class:`Env` maps variable names to the acquire sites they may hold, and each site
+to the set of states it may be in (Clang's fuchsia.HandleChecker keeps the same small
+state machine):
+
+``maybe-null`` just acquired, not yet checked; ``open`` checked non-null; ``null``
+checked null (the call failed: nothing to release); ``released``; ``escaped`` (returned,
+stored, passed on: no longer this scope's business).
+
+Each state carries the *origin* of the path that brought it there: ``None`` for a path
+that needed no exception, or the exception (explicit ``raise`` ranks before an
+unexpected one) that the path went through. A leak found with origin ``None`` or an
+explicit raise is HDL001; one whose every path needed an unexpected exception is HDL002.
+
+Joins are unions, keeping the best origin per state, so the lattice is finite and the
+solver terminates. Sites no name refers to are dropped once they cannot leak, which
+keeps each state as small as the live handles of the function.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+
+class H(enum.Enum):
+    """The states of one acquire site."""
+
+    MAYBE_NULL = "maybe-null"
+    OPEN = "open"
+    NULL = "null"
+    RELEASED = "released"
+    ESCAPED = "escaped"
+
+
+LEAKY = frozenset({H.MAYBE_NULL, H.OPEN})
+
+
+@dataclass(frozen=True, order=True)
+class Origin:
+    """The exception a path went through: rank 0 explicit raise, 1 unexpected."""
+
+    rank: int
+    line: int
+    what: str
+
+
+def better(a: Optional[Origin], b: Optional[Origin]) -> Optional[Origin]:
+    """The origin to keep when two paths meet: clean beats raise beats exception."""
+    if a is None or b is None:
+        return None
+    return a if a <= b else b
+
+
+SiteVal = Mapping[H, Optional[Origin]]
+
+
+class Env:
+    """Names -> sites, and sites -> states with origins. Treated as immutable."""
+
+    __slots__ = ("names", "sites")
+
+    def __init__(self, names: dict[str, frozenset[int]] | None = None,
+                 sites: dict[int, dict[H, Optional[Origin]]] | None = None) -> None:
+        self.names: dict[str, frozenset[int]] = names if names is not None else {}
+        self.sites: dict[int, dict[H, Optional[Origin]]] = sites if sites is not None else {}
+
+    def copy(self) -> Env:
+        """A copy whose dicts may be changed (inner state dicts are replaced, not edited)."""
+        return Env(dict(self.names), dict(self.sites))
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Env) and self.names == other.names
+                and self.sites == other.sites)
+
+    def __hash__(self) -> int:  # pragma: no cover - environments are never hashed
+        raise TypeError("Env is not hashable")
+
+    def __repr__(self) -> str:
+        sites = {s: sorted(st.value for st in v) for s, v in self.sites.items()}
+        return f"Env(names={self.names!r}, sites={sites!r})"
+
+    def with_origin(self, origin: Origin) -> Env:
+        """This state on a path that now carries ``origin`` (where it has none yet)."""
+        out = self.copy()
+        for site, val in self.sites.items():
+            if any(st in LEAKY and o is None for st, o in val.items()):
+                out.sites[site] = {st: (origin if (o is None and st in LEAKY) else o)
+                                   for st, o in val.items()}
+        return out
+
+
+def join(a: Env, b: Env) -> Env:
+    """The union of two states, keeping the better origin per site state."""
+    names = dict(a.names)
+    for name, sites in b.names.items():
+        mine = names.get(name)
+        names[name] = sites if mine is None else mine | sites
+    sites_out = dict(a.sites)
+    for site, val in b.sites.items():
+        mine_val = sites_out.get(site)
+        if mine_val is None:
+            sites_out[site] = val
+        elif mine_val != val:
+            merged = dict(mine_val)
+            for st, origin in val.items():
+                merged[st] = better(merged[st], origin) if st in merged else origin
+            sites_out[site] = merged
+    return Env(names, sites_out)
+
+
+def leak_origin(val: SiteVal) -> tuple[bool, Optional[Origin]]:
+    """Whether a site state can leak, and the best origin among its leaky states."""
+    leaky = False
+    best: Optional[Origin] = None
+    for st, origin in val.items():
+        if st in LEAKY:
+            best = origin if not leaky else better(best, origin)
+            leaky = True
+    return leaky, best

@@ -1,0 +1,465 @@
+"""The transfer function: how one CFG node changes the handle states.
+
+:class:`HandleTransfer` evaluates a node's libcst element in evaluation order on a
+working copy of the state. Calls are classified by the :class:`~handlelint.resolve.Resolver`:
+an acquire creates (or re-creates) its site in state maybe-null, a release marks its
+argument released, an unknown call lets its handle arguments escape and is a point
+where an exception may leave (the exception state is the state at that point, with
+the call as origin). Bindings move sites between names; a site that no name holds any
+more while it may still be open is a leak (rebinding, ``del``, a result thrown away).
+
+Conditions refine: on the true side of ``h`` / ``h is not None`` / ``(h := F())`` a
+maybe-null site becomes open, on the false side null; a side on which the only site a
+name holds has no state left is infeasible.
+
+The same function runs in two modes: while solving (``events`` is None) and once more
+over the fixpoint to report, when leaks are recorded as :class:`LeakEvent`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+import libcst as cst
+
+from handlelint.cfg.model import EdgeKind, Node, NodeKind
+from handlelint.dataflow.lattice import LEAKY, Env, H, Origin, leak_origin
+from handlelint.positions import Positions
+from handlelint.resolve import CallKind, Resolver, dotted
+from handlelint.rules import AcquireRule
+from handlelint.walk import preorder
+
+
+@dataclass(frozen=True)
+class Site:
+    """An acquiring call of the scope."""
+
+    index: int
+    call: cst.Call
+    rule: AcquireRule
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class LeakEvent:
+    """A site lost while it may be open: ``kind`` says how, ``line`` where."""
+
+    site: int
+    kind: str  # return | end | raise | rebind | reacquire | del | discard
+    line: int
+    origin: Optional[Origin]
+
+
+_NONE_LIKE = ("None", "NULL")
+
+
+class _Work:
+    """The mutable state of one node's evaluation."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env.copy()
+        self.exc: Env | None = None
+        self.fresh: set[int] = set()
+        self.dead = False
+        self.depth = 0  # inside comprehensions and lambdas acquires are not tracked
+
+
+class HandleTransfer:
+    """Transfer function and leak reporter for one scope (see the module docstring)."""
+
+    def __init__(self, resolver: Resolver, positions: Positions, *,
+                 escaping_names: frozenset[str], all_bindings_escape: bool = False) -> None:
+        self.resolver = resolver
+        self.pos = positions
+        self.escaping = escaping_names
+        self.all_escape = all_bindings_escape
+        self.sites: list[Site] = []
+        self._site_of: dict[int, int] = {}
+        self.site_names: dict[int, str] = {}
+        self.events: list[LeakEvent] | None = None
+        self._line = 1
+
+    # -- the solver's interface --------------------------------------------------------
+
+    def __call__(self, node: Node, env: Env) -> Mapping[EdgeKind, Optional[Env]]:
+        self._line = node.line
+        kind = node.kind
+        if kind in (NodeKind.NOP, NodeKind.ENTRY, NodeKind.WITH_EXIT):
+            return {EdgeKind.NORMAL: env, EdgeKind.RERAISE: env}
+        if kind in (NodeKind.RETURN_EXIT, NodeKind.END_EXIT, NodeKind.RAISE_EXIT):
+            self._report_exit(node, env)
+            return {}
+        work = _Work(env)
+        element = node.element
+        out: dict[EdgeKind, Optional[Env]] = {}
+        if kind is NodeKind.TEST:
+            test = element.test if isinstance(element, cst.Assert) else element
+            assert isinstance(test, cst.BaseExpression)
+            self.eval(test, work)
+            after = self._finish(work, "rebind")
+            if after is not None:
+                out[EdgeKind.TRUE] = self._refine(after, test, True)
+                out[EdgeKind.FALSE] = self._refine(after, test, False)
+        elif kind is NodeKind.EVAL and isinstance(element, cst.Assert):
+            out[EdgeKind.EXC] = env.with_origin(Origin(1, node.line, "assert"))
+            return out
+        elif kind is NodeKind.RAISE:
+            assert isinstance(element, cst.Raise)
+            for part in (element.exc, element.cause.item if element.cause else None):
+                if part is not None:
+                    self.eval(part, work)
+            after = self._finish(work, "rebind")
+            if after is not None:
+                out[EdgeKind.RAISE] = after.with_origin(Origin(0, node.line, "raise"))
+        elif kind in (NodeKind.FOR_NEXT, NodeKind.HANDLER, NodeKind.CASE):
+            out[EdgeKind.FALSE] = env
+            for name in _bound_names(element):
+                self._bind_name(name, frozenset(), work)
+            after = self._finish(work, "rebind")
+            out[EdgeKind.TRUE] = after
+            out[EdgeKind.NORMAL] = after
+            return out
+        else:
+            self._statement(node, element, work)
+            after = self._finish(work, "del" if isinstance(element, cst.Del) else "rebind")
+            out[EdgeKind.NORMAL] = after
+        out[EdgeKind.EXC] = work.exc
+        return out
+
+    # -- statements -------------------------------------------------------------------------
+
+    def _statement(self, node: Node, element: cst.CSTNode | None, work: _Work) -> None:
+        if isinstance(element, cst.Expr):
+            self.eval(element.value, work)
+        elif isinstance(element, cst.Assign):
+            value = self.eval(element.value, work)
+            for target in element.targets:
+                self._assign(target.target, element.value, value, work)
+        elif isinstance(element, (cst.AnnAssign, cst.AugAssign)):
+            if element.value is not None:
+                value = self.eval(element.value, work)
+                if isinstance(element, cst.AugAssign):
+                    self._escape(value, work)
+                else:
+                    self._assign(element.target, element.value, value, work)
+        elif isinstance(element, cst.Return):
+            if element.value is not None:
+                self._escape(self.eval(element.value, work), work)
+        elif isinstance(element, cst.Del):
+            for name in _target_names(element.target):
+                work.env.names.pop(name, None)
+        elif isinstance(element, (cst.FunctionDef, cst.ClassDef)):
+            for deco in element.decorators:
+                self.eval(deco.decorator, work)
+            work.env.names.pop(element.name.value, None)
+        elif isinstance(element, cst.WithItem):
+            value = self.eval(element.item, work)
+            if element.asname is not None:
+                self._assign(element.asname.name, element.item, value, work)
+        elif isinstance(element, cst.BaseExpression):
+            self.eval(element, work)
+        elif isinstance(element, (cst.Import, cst.ImportFrom)):
+            for name in _bound_names(element):
+                work.env.names.pop(name, None)
+
+    def _assign(self, target: cst.BaseExpression, value_expr: cst.BaseExpression,
+                value: frozenset[int], work: _Work) -> None:
+        if isinstance(target, cst.Name):
+            self._bind_name(target.value, value, work)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = [e.value for e in target.elements]
+            if (isinstance(value_expr, (cst.Tuple, cst.List))
+                    and len(value_expr.elements) == len(elements)
+                    and not any(isinstance(e, cst.StarredElement) for e in target.elements)):
+                for sub_target, sub_value in zip(elements, value_expr.elements):
+                    self._assign(sub_target, sub_value.value,
+                                 self._value_of(sub_value.value, work), work)
+            else:
+                for sub_target in elements:
+                    self._assign(sub_target, value_expr, value, work)
+        elif isinstance(target, cst.StarredElement):
+            self._assign(target.value, value_expr, value, work)
+        else:
+            if isinstance(target, cst.Subscript):
+                self.eval(target.value, work)
+                for element in target.slice:
+                    self.eval(element.slice, work)  # type: ignore[arg-type]
+            self._escape(value, work)
+
+    def _value_of(self, expr: cst.BaseExpression, work: _Work) -> frozenset[int]:
+        """The sites of an already evaluated element (names only; no new effects)."""
+        if isinstance(expr, cst.Name):
+            return work.env.names.get(expr.value, frozenset())
+        return self._sites_in(expr, work)
+
+    def _sites_in(self, expr: cst.BaseExpression, work: _Work) -> frozenset[int]:
+        found: set[int] = set()
+        for node in preorder(expr):
+            if isinstance(node, cst.Name):
+                found |= work.env.names.get(node.value, frozenset())
+            elif isinstance(node, cst.Call) and id(node) in self._site_of:
+                found.add(self._site_of[id(node)])
+        return frozenset(s for s in found if s in work.env.sites)
+
+    def _bind_name(self, name: str, value: frozenset[int], work: _Work) -> None:
+        if value:
+            self.site_names.setdefault(min(value), name)
+            for site in value:
+                self.site_names.setdefault(site, name)
+        if self.all_escape or name in self.escaping:
+            self._escape(value, work)
+        if value:
+            work.env.names[name] = value
+        else:
+            work.env.names.pop(name, None)
+
+    def _escape(self, sites: frozenset[int], work: _Work) -> None:
+        for site in sites:
+            if site in work.env.sites:
+                work.env.sites[site] = {H.ESCAPED: None}
+
+    # -- expressions -------------------------------------------------------------------------
+
+    def eval(self, expr: cst.CSTNode, work: _Work) -> frozenset[int]:
+        """Evaluate ``expr`` for its effects; returns the sites its value may hold."""
+        if isinstance(expr, cst.Name):
+            return work.env.names.get(expr.value, frozenset())
+        if isinstance(expr, cst.Call):
+            return self._call(expr, work)
+        if isinstance(expr, (cst.Attribute, cst.StarredElement, cst.Element)):
+            return self.eval(expr.value, work)
+        if isinstance(expr, cst.Subscript):
+            base = self.eval(expr.value, work)
+            for element in expr.slice:
+                self.eval(element.slice, work)
+            return base
+        if isinstance(expr, cst.NamedExpr):
+            value = self.eval(expr.value, work)
+            if isinstance(expr.target, cst.Name):
+                self._bind_name(expr.target.value, value, work)
+            return value
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+            out: frozenset[int] = frozenset()
+            for element in expr.elements:
+                out |= self.eval(element, work)
+            return out
+        if isinstance(expr, cst.Dict):
+            out = frozenset()
+            for item in expr.elements:
+                if isinstance(item, cst.DictElement):
+                    self.eval(item.key, work)
+                out |= self.eval(item.value, work)
+            return out
+        if isinstance(expr, cst.IfExp):
+            self.eval(expr.test, work)
+            return self.eval(expr.body, work) | self.eval(expr.orelse, work)
+        if isinstance(expr, cst.BooleanOperation):
+            return self.eval(expr.left, work) | self.eval(expr.right, work)
+        if isinstance(expr, cst.Await):
+            self.eval(expr.expression, work)
+            self._may_raise(work, "await")
+            return frozenset()
+        if isinstance(expr, cst.Yield):
+            if isinstance(expr.value, cst.From):
+                self._escape(self.eval(expr.value.item, work), work)
+            elif expr.value is not None:
+                self._escape(self.eval(expr.value, work), work)
+            self._may_raise(work, "yield")
+            return frozenset()
+        if isinstance(expr, cst.Lambda):
+            self._capture(expr.body, work)
+            return frozenset()
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            self.eval(expr.for_in.iter, work)
+            work.depth += 1
+            try:
+                for child in _children(expr):
+                    if child is not expr.for_in.iter:
+                        self.eval(child, work)
+            finally:
+                work.depth -= 1
+            return frozenset()
+        for child in _children(expr):
+            self.eval(child, work)
+        return frozenset()
+
+    def _call(self, call: cst.Call, work: _Work) -> frozenset[int]:
+        info = self.resolver.classify(call)
+        kind = info.kind
+        if kind is CallKind.UNKNOWN:
+            if isinstance(call.func, cst.Attribute):
+                self._escape(self.eval(call.func.value, work), work)
+            else:
+                self.eval(call.func, work)
+            for arg in call.args:
+                self._escape(self.eval(arg.value, work), work)
+            self._may_raise(work, f"{info.name}()")
+            return frozenset()
+        values = [self.eval(arg.value, work) for arg in call.args]
+        if kind is CallKind.ACQUIRE and info.acquire is not None and work.depth == 0:
+            if info.acquire.returns_via != "return":
+                return frozenset()
+            return frozenset({self._acquire(call, info.acquire, work)})
+        if kind is CallKind.RELEASE:
+            index = info.release.arg_index if info.release is not None else 0
+            positional = [v for v, a in zip(values, call.args) if a.keyword is None]
+            if index < len(positional):
+                for site in positional[index]:
+                    if site in work.env.sites:
+                        work.env.sites[site] = {H.RELEASED: None}
+            return frozenset()
+        if kind is CallKind.WRAP:
+            return values[0] if values else frozenset()
+        if kind is CallKind.SINK:
+            work.dead = True
+        return frozenset()
+
+    def _acquire(self, call: cst.Call, rule: AcquireRule, work: _Work) -> int:
+        site = self._site_of.get(id(call))
+        if site is None:
+            site = len(self.sites)
+            line, col = self.pos.get(call) or (self._line, 0)
+            self.sites.append(Site(site, call, rule, line, col))
+            self._site_of[id(call)] = site
+        old = work.env.sites.get(site)
+        if old is not None and self.events is not None:
+            leaky, origin = leak_origin(old)
+            if leaky:
+                self.events.append(LeakEvent(site, "reacquire", self._line, origin))
+        work.env.sites[site] = {H.MAYBE_NULL: None}
+        work.fresh.add(site)
+        return site
+
+    def _capture(self, body: cst.CSTNode, work: _Work) -> None:
+        for node in preorder(body):
+            if isinstance(node, cst.Name):
+                self._escape(work.env.names.get(node.value, frozenset()), work)
+
+    def _may_raise(self, work: _Work, what: str) -> None:
+        here = work.env.with_origin(Origin(1, self._line, what))
+        work.exc = here if work.exc is None else _join_exc(work.exc, here)
+
+    # -- after the element ---------------------------------------------------------------------
+
+    def _finish(self, work: _Work, lost_kind: str) -> Env | None:
+        """Drop sites no name holds; report those that may still be open."""
+        if work.dead:
+            work.exc = None
+            return None
+        env = work.env
+        held: set[int] = set()
+        for sites in env.names.values():
+            held |= sites
+        for site in [s for s in env.sites if s not in held]:
+            leaky, origin = leak_origin(env.sites.pop(site))
+            if leaky and self.events is not None:
+                kind = "discard" if site in work.fresh else lost_kind
+                self.events.append(LeakEvent(site, kind, self._line, origin))
+        if work.exc is not None:
+            for site in [s for s in work.exc.sites if s not in held and s in work.fresh]:
+                del work.exc.sites[site]
+        return env
+
+    def _refine(self, env: Env, test: cst.BaseExpression, side: bool) -> Env | None:
+        tested = _tested_name(test)
+        if tested is None:
+            return env
+        name, positive = tested
+        sites = env.names.get(name)
+        if not sites or len(sites) != 1:
+            return env
+        (site,) = sites
+        val = env.sites.get(site)
+        if val is None:
+            return env
+        non_null = positive == side
+        refined: dict[H, Optional[Origin]] = {}
+        for st, origin in val.items():
+            if st is H.MAYBE_NULL:
+                refined[H.OPEN if non_null else H.NULL] = origin
+            elif st is H.OPEN and not non_null or st is H.NULL and non_null:
+                continue
+            else:
+                refined[st] = origin
+        if not refined:
+            return None
+        out = env.copy()
+        out.sites[site] = refined
+        return out
+
+    def _report_exit(self, node: Node, env: Env) -> None:
+        if self.events is None:
+            return
+        kind = {NodeKind.RETURN_EXIT: "return", NodeKind.END_EXIT: "end"}.get(node.kind, "raise")
+        for site, val in env.sites.items():
+            leaky, origin = leak_origin(val)
+            if leaky:
+                line = node.line if kind != "raise" or origin is None else origin.line
+                self.events.append(LeakEvent(site, kind, line, origin))
+
+
+def _join_exc(a: Env, b: Env) -> Env:
+    from handlelint.dataflow.lattice import join
+    return join(a, b)
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    from handlelint.walk import children
+    return list(children(node))
+
+
+def _tested_name(test: cst.BaseExpression) -> tuple[str, bool] | None:
+    """The name a condition tests for null, and whether true means non-null."""
+    if isinstance(test, cst.Name):
+        return test.value, True
+    if isinstance(test, cst.NamedExpr) and isinstance(test.target, cst.Name):
+        return test.target.value, True
+    if isinstance(test, cst.Attribute) and test.attr.value == "value":
+        return _tested_name(test.value)
+    if (isinstance(test, cst.Call) and dotted(test.func) == "bool" and len(test.args) == 1):
+        return _tested_name(test.args[0].value)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comp = test.comparisons[0]
+        other = comp.comparator
+        null = (isinstance(other, cst.Name) and other.value in _NONE_LIKE
+                or isinstance(other, cst.Integer) and other.value == "0")
+        if not null:
+            return None
+        inner = _tested_name(test.left)
+        if inner is None:
+            return None
+        if isinstance(comp.operator, (cst.Is, cst.Equal)):
+            return inner[0], not inner[1]
+        if isinstance(comp.operator, (cst.IsNot, cst.NotEqual)):
+            return inner
+    return None
+
+
+def _target_names(target: cst.CSTNode) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _target_names(e.value)]
+    return []
+
+
+def _bound_names(element: cst.CSTNode | None) -> list[str]:
+    """Names a for-target, except clause, case pattern or import binds."""
+    if isinstance(element, cst.For):
+        return _target_names(element.target)
+    if isinstance(element, (cst.ExceptHandler, cst.ExceptStarHandler)):
+        if element.name is not None and isinstance(element.name.name, cst.Name):
+            return [element.name.name.value]
+        return []
+    if isinstance(element, cst.MatchCase):
+        return [n.value for n in preorder(element.pattern)
+                if isinstance(n, cst.Name) and n.value != "_"]
+    if isinstance(element, cst.Import):
+        return [dotted(a.name).split(".")[0] if a.asname is None
+                else dotted(a.asname.name) for a in element.names]  # type: ignore[arg-type]
+    if isinstance(element, cst.ImportFrom) and not isinstance(element.names, cst.ImportStar):
+        return [dotted(a.asname.name if a.asname else a.name)  # type: ignore[arg-type]
+                for a in element.names]
+    return []

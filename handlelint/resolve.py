@@ -1,0 +1,239 @@
+"""Which calls are clusapi calls: DLL objects, API function aliases, and call kinds.
+
+A call is classified once, from syntax and the bindings of its module (SPEC section 2):
+
+* ``X.F(...)`` where ``X`` is a clusapi DLL object: ``ctypes.windll.clusapi``,
+  ``WinDLL("clusapi.dll")`` and friends, a name bound to one, any receiver chain with an
+  identifier containing "clusapi", or a configured DLL name;
+* ``F(...)`` where ``F`` is bound to such a function: ``F = dll.F``,
+  ``from m import F``, ``getattr(dll, "F")``, ``PROTO(("F", dll))``, or a call of a
+  ``PCLUSAPI_*`` typedef of the table;
+* configured acquire/release names, which match by final name anywhere.
+
+Names alone do not count: ``stub.CreateCluster(req)`` on an RPC client is an unknown call.
+Everything else is sorted into borrowers, ctypes helpers, transparent wrappers, sinks
+and unknown calls, which is what the transfer function needs to know.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import libcst as cst
+
+from handlelint.config import Config
+from handlelint.index import ModuleIndex
+from handlelint.rules import AcquireRule, ReleaseRule, RuleTable
+
+
+class CallKind(enum.Enum):
+    """How a call treats handles passed to it, and whether it may raise."""
+
+    ACQUIRE = "acquire"    # returns a fresh handle
+    RELEASE = "release"    # releases its handle argument
+    API = "api"            # another clusapi function: borrows, does not raise
+    BORROW = "borrow"      # only looks at its arguments, does not raise
+    WRAP = "wrap"          # ctypes wrapper: its result is its first argument
+    SAFE = "safe"          # ctypes helper: borrows, does not raise
+    SINK = "sink"          # ends the program: no leak past it
+    UNKNOWN = "unknown"    # may raise; handle arguments escape
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """The classification of one call."""
+
+    kind: CallKind
+    name: str
+    acquire: AcquireRule | None = None
+    release: ReleaseRule | None = None
+
+    @property
+    def may_raise(self) -> bool:
+        return self.kind in (CallKind.UNKNOWN,)
+
+
+_LOADERS = frozenset({"WinDLL", "CDLL", "OleDLL", "PyDLL", "LoadLibrary", "LoadLibraryEx"})
+_WRAPPERS = frozenset({
+    "c_void_p", "c_size_t", "c_ssize_t", "c_uint64", "c_ulonglong", "c_int64",
+    "c_longlong", "HANDLE", "LPVOID", "PVOID", "HKEY", "HCLUSTER", "HNODE", "HGROUP",
+    "HRESOURCE", "HNETWORK", "HNETINTERFACE", "HGROUPSET", "HCHANGE", "HCLUSENUM",
+    "HCLUSENUMEX", "HNODEENUM", "HNODEENUMEX", "HGROUPENUM", "HGROUPENUMEX", "HRESENUM",
+    "HRESENUMEX", "HRESTYPEENUM", "HNETWORKENUM", "HNETINTERFACEENUM", "HGROUPSETENUM",
+    "HREGBATCH", "HREGBATCHPORT", "HREGBATCHNOTIFICATION", "HREGREADBATCH",
+    "HREGREADBATCHREPLY", "cast",
+})
+_CTYPES_SAFE = frozenset({
+    "byref", "pointer", "sizeof", "create_unicode_buffer", "create_string_buffer",
+    "c_ulong", "c_long", "c_uint", "c_int", "c_ushort", "c_short", "c_ubyte", "c_byte",
+    "c_uint32", "c_int32", "c_uint16", "c_char", "c_wchar", "c_bool", "c_char_p",
+    "c_wchar_p", "DWORD", "BOOL", "ULONG", "LONG", "WORD", "BYTE", "LPWSTR", "LPCWSTR",
+    "LPDWORD", "POINTER", "WinError", "get_last_error", "GetLastError", "FormatError",
+    "WINFUNCTYPE", "CFUNCTYPE", "addressof", "string_at", "wstring_at", "resize",
+})
+_BORROWERS = frozenset({
+    "print", "str", "repr", "int", "hex", "bool", "id", "isinstance", "format", "len",
+})
+_LOG_METHODS = frozenset({
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "log",
+})
+_SINKS = frozenset({"sys.exit", "os._exit", "os.abort", "_exit"})
+
+
+def dotted(expr: cst.BaseExpression) -> str:
+    """``a.b.c`` for a name/attribute chain, else ""."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if not isinstance(expr, cst.Name):
+        return ""
+    parts.append(expr.value)
+    return ".".join(reversed(parts))
+
+
+def final_name(expr: cst.BaseExpression) -> str:
+    """The last identifier of a callee: ``f`` for ``a.b.f`` and ``f``."""
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Name):
+        return expr.value
+    return ""
+
+
+def _string(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.SimpleString):
+        try:
+            value = expr.evaluated_value
+        except Exception:
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _mentions_clusapi(expr: cst.BaseExpression) -> bool:
+    while isinstance(expr, cst.Attribute):
+        if "clusapi" in expr.attr.value.lower():
+            return True
+        expr = expr.value
+    return isinstance(expr, cst.Name) and "clusapi" in expr.value.lower()
+
+
+class Resolver:
+    """Classifies the calls of one module (see the module docstring)."""
+
+    def __init__(self, index: ModuleIndex, table: RuleTable, config: Config) -> None:
+        self.table = table
+        self.config = config
+        self._dll_names: set[str] = set(config.dll_names)
+        self._aliases: dict[str, str] = {}
+        self._cache: dict[int, CallInfo] = {}
+        for bound, imported in index.imports:
+            if imported in table.acquires or imported in table.releases:
+                self._aliases[bound] = imported
+        for _ in range(2):  # a second round sees names bound after their use
+            for target, value in index.assigns:
+                name = dotted(target)
+                if not name:
+                    continue
+                if self.is_dll(value):
+                    self._dll_names.add(name)
+                else:
+                    func = self.api_function(value)
+                    if func is not None:
+                        self._aliases[name] = func
+        self._releasers = frozenset(config.releasers)
+        self._borrowers = frozenset(config.borrowers)
+
+    def is_dll(self, expr: cst.BaseExpression) -> bool:
+        """Does ``expr`` denote the clusapi DLL object?"""
+        if isinstance(expr, cst.Call):
+            func = dotted(expr.func)
+            if func in self._dll_names or func.rsplit(".", 1)[-1] in _LOADERS and any(
+                _literal_mentions_clusapi(arg.value) for arg in expr.args
+            ):
+                return True
+            return False
+        if _mentions_clusapi(expr):
+            return True
+        name = dotted(expr)
+        return bool(name) and name in self._dll_names
+
+    def api_function(self, expr: cst.BaseExpression) -> str | None:
+        """The clusapi function ``expr`` denotes (``dll.F``, an alias, a prototype)."""
+        if isinstance(expr, cst.Attribute) and self.is_dll(expr.value):
+            return expr.attr.value
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            return self._aliases.get(dotted(expr))
+        if isinstance(expr, cst.Call):
+            callee = final_name(expr.func)
+            args = expr.args
+            if callee == "getattr" and len(args) >= 2 and self.is_dll(args[0].value):
+                return _string(args[1].value)
+            if callee in self.table.typedefs:
+                return self.table.typedefs[callee]
+            if args and isinstance(args[0].value, cst.Tuple) and args[0].value.elements:
+                first = _string(args[0].value.elements[0].value)
+                if first is not None and first in self.table.tracked_names:
+                    return first
+        return None
+
+    def classify(self, call: cst.Call) -> CallInfo:
+        """The :class:`CallInfo` of ``call`` (memoized)."""
+        found = self._cache.get(id(call))
+        if found is None:
+            found = self._classify(call)
+            self._cache[id(call)] = found
+        return found
+
+    def _classify(self, call: cst.Call) -> CallInfo:
+        table = self.table
+        func = self.api_function(call.func)
+        if func is not None:
+            rule = table.acquires.get(func)
+            if rule is not None and not rule.anywhere:
+                return CallInfo(CallKind.ACQUIRE, func, acquire=rule)
+            release = table.releases.get(func)
+            if release is not None and not release.anywhere:
+                return CallInfo(CallKind.RELEASE, func, release=release)
+            if func[:1].isupper():
+                return CallInfo(CallKind.API, func)
+        name = final_name(call.func)
+        rule = table.acquires.get(name)
+        if rule is not None and rule.anywhere:
+            return CallInfo(CallKind.ACQUIRE, name, acquire=rule)
+        release = table.releases.get(name)
+        if release is not None and release.anywhere:
+            return CallInfo(CallKind.RELEASE, name, release=release)
+        if name in self._releasers:
+            return CallInfo(CallKind.RELEASE, name)
+        full = dotted(call.func)
+        if full in _SINKS:
+            return CallInfo(CallKind.SINK, full)
+        if name in _WRAPPERS:
+            return CallInfo(CallKind.WRAP, name)
+        if name in _CTYPES_SAFE:
+            return CallInfo(CallKind.SAFE, name)
+        if isinstance(call.func, cst.Name) and name in _BORROWERS or name in self._borrowers:
+            return CallInfo(CallKind.BORROW, name)
+        if isinstance(call.func, cst.Attribute):
+            receiver = call.func.value
+            if name in _LOG_METHODS and "log" in dotted(receiver).rsplit(".", 1)[-1].lower():
+                return CallInfo(CallKind.BORROW, name)
+            if name == "format" and isinstance(receiver, (cst.SimpleString,
+                                                          cst.ConcatenatedString)):
+                return CallInfo(CallKind.BORROW, name)
+        return CallInfo(CallKind.UNKNOWN, full or name or "call")
+
+    def is_acquire(self, call: cst.Call) -> bool:
+        """Cheap question for the engine: does this call hand out a handle?"""
+        return self.classify(call).kind is CallKind.ACQUIRE
+
+
+def _literal_mentions_clusapi(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.SimpleString):
+        return "clusapi" in expr.value.lower()
+    if isinstance(expr, cst.Call):
+        return any(_literal_mentions_clusapi(arg.value) for arg in expr.args)
+    return False
