@@ -63,7 +63,7 @@ def _check_serial(files: Sequence[str], options: Options) -> list[Report]:
 
 def _check_parallel(files: Sequence[str], options: Options, jobs: int) -> list[Report]:
     workers = min(jobs, len(files))
-    chunksize = max(1, min(64, len(files) // (workers * 4)))
+    chunksize = max(1, min(16, len(files) // (workers * 4)))
     task = functools.partial(check_file, options=options)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return [r for reports in pool.map(task, files, chunksize=chunksize) for r in reports]

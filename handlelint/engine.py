@@ -28,7 +28,7 @@ from handlelint.index import ModuleIndex, index_module
 from handlelint.positions import Positions
 from handlelint.prefilter import mentions_tracked_name
 from handlelint.report import leak_findings
-from handlelint.resolve import Resolver
+from handlelint.resolve import Resolver, final_name
 from handlelint.rules import RuleTable, packaged_table, with_extra_pairs
 from handlelint.source import SourceError, decode, parse, run_with_big_stack
 
@@ -101,7 +101,8 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
         index.declared.get(id(scope), ()))
     cfg = build_cfg(name, scope, positions, strict=strict)
     transfer = HandleTransfer(resolver, positions, escaping_names=escaping,
-                              all_bindings_escape=isinstance(scope, cst.ClassDef))
+                              all_bindings_escape=isinstance(scope, cst.ClassDef),
+                              context_manager=_is_context_manager(scope))
     try:
         states = Solver(cfg, join, transfer).solve(Env())
     except SolverLimit as exc:
@@ -111,3 +112,14 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
     for nid in sorted(states):
         transfer(cfg.nodes[nid], states[nid])
     return leak_findings(transfer.sites, transfer.site_names, transfer.events)
+
+
+_CONTEXT_MANAGER_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
+
+
+def _is_context_manager(scope: cst.CSTNode) -> bool:
+    """Is ``scope`` a ``@contextlib.contextmanager`` (or async) generator?"""
+    if not isinstance(scope, cst.FunctionDef):
+        return False
+    return any(final_name(d.decorator) in _CONTEXT_MANAGER_DECORATORS
+               for d in scope.decorators)

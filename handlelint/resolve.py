@@ -48,10 +48,9 @@ class CallInfo:
     name: str
     acquire: AcquireRule | None = None
     release: ReleaseRule | None = None
-
-    @property
-    def may_raise(self) -> bool:
-        return self.kind in (CallKind.UNKNOWN,)
+    #: Called through a helper (``helper(clusapi.F, ...)``): arguments shift by one,
+    #: and the helper itself may raise.
+    through: bool = False
 
 
 _LOADERS = frozenset({"WinDLL", "CDLL", "OleDLL", "PyDLL", "LoadLibrary", "LoadLibraryEx"})
@@ -137,12 +136,11 @@ class Resolver:
                 name = dotted(target)
                 if not name:
                     continue
-                if self.is_dll(value):
+                func = self.api_function(value)
+                if func is not None:
+                    self._aliases[name] = func
+                elif self.is_dll(value):
                     self._dll_names.add(name)
-                else:
-                    func = self.api_function(value)
-                    if func is not None:
-                        self._aliases[name] = func
         self._releasers = frozenset(config.releasers)
         self._borrowers = frozenset(config.borrowers)
 
@@ -155,6 +153,8 @@ class Resolver:
             ):
                 return True
             return False
+        if isinstance(expr, cst.Attribute) and expr.attr.value in self.table.tracked_names:
+            return False  # ``clusapi.OpenCluster`` is a function of the DLL, not the DLL
         if _mentions_clusapi(expr):
             return True
         name = dotted(expr)
@@ -199,6 +199,9 @@ class Resolver:
                 return CallInfo(CallKind.RELEASE, func, release=release)
             if func[:1].isupper():
                 return CallInfo(CallKind.API, func)
+        through = self._call_through(call)
+        if through is not None:
+            return through
         name = final_name(call.func)
         rule = table.acquires.get(name)
         if rule is not None and rule.anywhere:
@@ -225,6 +228,28 @@ class Resolver:
                                                           cst.ConcatenatedString)):
                 return CallInfo(CallKind.BORROW, name)
         return CallInfo(CallKind.UNKNOWN, full or name or "call")
+
+    def _call_through(self, call: cst.Call) -> CallInfo | None:
+        """``helper(clusapi.F, *args)``: the helper calls F, so acquires or releases.
+
+        An acquire through a helper may raise (the helper may check the result); a
+        release through one releases the argument after the function.
+        """
+        if not call.args or call.args[0].keyword is not None:
+            return None
+        first = call.args[0].value
+        if not isinstance(first, (cst.Name, cst.Attribute)):
+            return None
+        func = self.api_function(first)
+        if func is None:
+            return None
+        rule = self.table.acquires.get(func)
+        if rule is not None:
+            return CallInfo(CallKind.ACQUIRE, func, acquire=rule, through=True)
+        release = self.table.releases.get(func)
+        if release is not None:
+            return CallInfo(CallKind.RELEASE, func, release=release, through=True)
+        return None
 
     def is_acquire(self, call: cst.Call) -> bool:
         """Cheap question for the engine: does this call hand out a handle?"""

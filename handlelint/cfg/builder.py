@@ -51,7 +51,8 @@ class _Cleanup:
     """A ``finally`` body or a ``with`` item's exit, run on every path leaving it."""
 
     build: Callable[[], None]
-    suppress: bool = False
+    #: "" none, "some" (the exception may still propagate), "all" (swallowed).
+    suppress: str = ""
     exc_entry: int | None = None
     swallowed: Pending = field(default_factory=list)
 
@@ -87,6 +88,16 @@ def _constant_truth(expr: cst.BaseExpression) -> bool | None:
         except ValueError:
             return None
     return None
+
+
+def _suppression(manager: cst.BaseExpression) -> str:
+    """How much a ``with`` manager swallows: "", "some" or "all" (suppress(Exception))."""
+    if not isinstance(manager, cst.Call):
+        return ""
+    if _dotted(manager.func).rsplit(".", 1)[-1] not in _SUPPRESSORS:
+        return ""
+    caught = {_dotted(arg.value).rsplit(".", 1)[-1] for arg in manager.args}
+    return "all" if caught & _CATCH_ALL else "some"
 
 
 def _irrefutable(pattern: cst.MatchPattern) -> bool:
@@ -163,7 +174,11 @@ class Builder:
         self.pending = [(entry.id, EdgeKind.NORMAL)]
         frame.build()
         if self.pending:
-            node = self._reraise("re-raise")
+            if frame.suppress == "all":
+                node = self.emit(NodeKind.NOP, None, self._last_line, raises=False,
+                                 label="suppressed").id
+            else:
+                node = self._reraise("re-raise")
             if frame.suppress:
                 frame.swallowed.append((node, EdgeKind.NORMAL))
         self.pending, self.frames = saved_pending, saved_frames
@@ -200,7 +215,13 @@ class Builder:
             for small in body.body:
                 self.small(small, self.pos.line(small, self._last_line))
             return
-        stmts = body.body if isinstance(body, cst.IndentedBlock) else body
+        stmts: Sequence[cst.BaseStatement]
+        if isinstance(body, cst.IndentedBlock):
+            stmts = body.body
+        elif isinstance(body, cst.BaseSuite):
+            return
+        else:
+            stmts = body
         for stmt in stmts:
             self.statement(stmt)
 
@@ -380,9 +401,7 @@ class Builder:
         pushed: list[_Cleanup] = []
         for item in stmt.items:
             self.emit(NodeKind.WITH_ENTER, item, line)
-            suppress = (isinstance(item.item, cst.Call)
-                        and _dotted(item.item.func).rsplit(".", 1)[-1] in _SUPPRESSORS)
-            frame = _Cleanup(self._with_exit(item, line), suppress=suppress)
+            frame = _Cleanup(self._with_exit(item, line), suppress=_suppression(item.item))
             self.frames.append(frame)
             pushed.append(frame)
         self.suite(stmt.body)

@@ -70,11 +70,15 @@ class HandleTransfer:
     """Transfer function and leak reporter for one scope (see the module docstring)."""
 
     def __init__(self, resolver: Resolver, positions: Positions, *,
-                 escaping_names: frozenset[str], all_bindings_escape: bool = False) -> None:
+                 escaping_names: frozenset[str], all_bindings_escape: bool = False,
+                 context_manager: bool = False) -> None:
         self.resolver = resolver
         self.pos = positions
         self.escaping = escaping_names
         self.all_escape = all_bindings_escape
+        #: In a ``@contextmanager`` generator ``yield`` lends the handle to the with
+        #: body: no escape, but a point where the body's exception comes in.
+        self.context_manager = context_manager
         self.sites: list[Site] = []
         self._site_of: dict[int, int] = {}
         self.site_names: dict[int, str] = {}
@@ -173,9 +177,9 @@ class HandleTransfer:
             if (isinstance(value_expr, (cst.Tuple, cst.List))
                     and len(value_expr.elements) == len(elements)
                     and not any(isinstance(e, cst.StarredElement) for e in target.elements)):
-                for sub_target, sub_value in zip(elements, value_expr.elements):
-                    self._assign(sub_target, sub_value.value,
-                                 self._value_of(sub_value.value, work), work)
+                values = [self._value_of(v.value, work) for v in value_expr.elements]
+                for sub_target, sub_value, sites in zip(elements, value_expr.elements, values):
+                    self._assign(sub_target, sub_value.value, sites, work)
             else:
                 for sub_target in elements:
                     self._assign(sub_target, value_expr, value, work)
@@ -184,8 +188,8 @@ class HandleTransfer:
         else:
             if isinstance(target, cst.Subscript):
                 self.eval(target.value, work)
-                for element in target.slice:
-                    self.eval(element.slice, work)  # type: ignore[arg-type]
+                for part in target.slice:
+                    self.eval(part.slice, work)
             self._escape(value, work)
 
     def _value_of(self, expr: cst.BaseExpression, work: _Work) -> frozenset[int]:
@@ -232,8 +236,8 @@ class HandleTransfer:
             return self.eval(expr.value, work)
         if isinstance(expr, cst.Subscript):
             base = self.eval(expr.value, work)
-            for element in expr.slice:
-                self.eval(element.slice, work)
+            for part in expr.slice:
+                self.eval(part.slice, work)
             return base
         if isinstance(expr, cst.NamedExpr):
             value = self.eval(expr.value, work)
@@ -262,10 +266,11 @@ class HandleTransfer:
             self._may_raise(work, "await")
             return frozenset()
         if isinstance(expr, cst.Yield):
-            if isinstance(expr.value, cst.From):
-                self._escape(self.eval(expr.value.item, work), work)
-            elif expr.value is not None:
-                self._escape(self.eval(expr.value, work), work)
+            inner = expr.value.item if isinstance(expr.value, cst.From) else expr.value
+            if inner is not None:
+                value = self.eval(inner, work)
+                if not self.context_manager:
+                    self._escape(value, work)
             self._may_raise(work, "yield")
             return frozenset()
         if isinstance(expr, cst.Lambda):
@@ -298,12 +303,15 @@ class HandleTransfer:
             self._may_raise(work, f"{info.name}()")
             return frozenset()
         values = [self.eval(arg.value, work) for arg in call.args]
+        if info.through and kind is CallKind.ACQUIRE:
+            self._may_raise(work, f"{dotted(call.func) or 'call'}()")
         if kind is CallKind.ACQUIRE and info.acquire is not None and work.depth == 0:
             if info.acquire.returns_via != "return":
                 return frozenset()
             return frozenset({self._acquire(call, info.acquire, work)})
         if kind is CallKind.RELEASE:
             index = info.release.arg_index if info.release is not None else 0
+            index += 1 if info.through else 0
             positional = [v for v, a in zip(values, call.args) if a.keyword is None]
             if index < len(positional):
                 for site in positional[index]:
@@ -457,9 +465,7 @@ def _bound_names(element: cst.CSTNode | None) -> list[str]:
         return [n.value for n in preorder(element.pattern)
                 if isinstance(n, cst.Name) and n.value != "_"]
     if isinstance(element, cst.Import):
-        return [dotted(a.name).split(".")[0] if a.asname is None
-                else dotted(a.asname.name) for a in element.names]  # type: ignore[arg-type]
+        return [a.evaluated_alias or a.evaluated_name.split(".")[0] for a in element.names]
     if isinstance(element, cst.ImportFrom) and not isinstance(element.names, cst.ImportStar):
-        return [dotted(a.asname.name if a.asname else a.name)  # type: ignore[arg-type]
-                for a in element.names]
+        return [a.evaluated_alias or a.evaluated_name for a in element.names]
     return []
