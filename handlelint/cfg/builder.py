@@ -228,7 +228,7 @@ class Builder:
     def statement(self, stmt: cst.CSTNode) -> None:
         """Dispatch one statement to its builder method."""
         method = _DISPATCH.get(type(stmt))
-        if method is not None:
+        if method is not None and (type(stmt) in MODELLED or not self.strict):
             method(self, stmt)
         elif self.strict:
             raise UnsupportedNode(type(stmt).__name__)
@@ -247,6 +247,8 @@ class Builder:
         raise: RAISE node -(raise)-> exception target. break/continue: cleanups, then
         to the loop's exit or head. assert: TEST node, false -> node that raises.
         """
+        if self.strict and type(stmt) not in MODELLED:
+            raise UnsupportedNode(type(stmt).__name__)
         if isinstance(stmt, cst.Return):
             node = self.emit(NodeKind.RETURN, stmt, line)
             self._unwind(-1)
@@ -276,10 +278,8 @@ class Builder:
             self.pending = [(test.id, EdgeKind.TRUE)]
         elif isinstance(stmt, (cst.Pass, cst.Global, cst.Nonlocal)):
             return
-        elif isinstance(stmt, _SMALL) or not self.strict:
-            self.emit(NodeKind.STMT, stmt, line)
         else:
-            raise UnsupportedNode(type(stmt).__name__)
+            self.emit(NodeKind.STMT, stmt, line)
 
     def condition(self, expr: cst.BaseExpression, line: int) -> tuple[Pending, Pending]:
         """Split a condition into TEST atoms; returns its (true, false) edge ends."""

@@ -1,0 +1,73 @@
+"""The command line and the flake8 plugin report exactly the fixtures' marks."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from handlelint.cli import main
+from tests.fixture_marks import ROOT, expected_marks, fixture_files
+from tests.test_flake8_plugin import needs_install
+
+_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) ")
+
+
+def _expected() -> set[tuple[str, int, str]]:
+    return {(str(p.relative_to(ROOT)), line, code)
+            for p in fixture_files() for line, code in expected_marks(p)}
+
+
+def _parse(output: str) -> set[tuple[str, int, str]]:
+    found = set()
+    for text in output.splitlines():
+        match = _LINE.match(text)
+        assert match, f"not a finding line: {text!r}"
+        path = str(Path(match["path"]).resolve().relative_to(ROOT))
+        found.add((path, int(match["line"]), match["code"]))
+    return found
+
+
+def test_cli_reports_every_mark(capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code = main(["fixtures", "examples", "--jobs", "1"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert sorted(_parse(out)) == sorted(_expected())
+
+
+@needs_install
+def test_flake8_reports_every_mark() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select=HDL", "fixtures", "examples"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert sorted(_parse(proc.stdout)) == sorted(_expected())
+
+
+def test_message_in_full(capsys: pytest.CaptureFixture[str],
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    main(["examples/cluster_maintenance.py", "--jobs", "1"])
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (
+        "examples/cluster_maintenance.py:138:10: HDL001 cluster handle 'hc' from "
+        "GetClusterFromGroup() is not closed with CloseCluster() on the path that "
+        "returns at line 145"
+    )
+
+
+def test_hdl002_message_in_full(capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    main(["fixtures/core/hdl002.py", "--select", "HDL002", "--jobs", "1"])
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (
+        "fixtures/core/hdl002.py:29:10: HDL002 group handle 'hg' from OpenClusterGroup() "
+        "is not closed with CloseClusterGroup() if notify_operator() raises at line 33"
+    )
