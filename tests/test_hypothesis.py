@@ -7,6 +7,8 @@ examples each so the suite stays fast in CI.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 hypothesmith = pytest.importorskip("hypothesmith")
@@ -16,8 +18,11 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from handlelint.engine import check_source  # noqa: E402
 from handlelint.findings import Finding  # noqa: E402
 
+#: Raise locally for a longer hunt: HANDLELINT_HYPOTHESIS_EXAMPLES=500 pytest tests/test_hypothesis.py
+MAX_EXAMPLES = int(os.environ.get("HANDLELINT_HYPOTHESIS_EXAMPLES", "30"))
+
 SETTINGS = settings(
-    max_examples=30,
+    max_examples=MAX_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                            HealthCheck.data_too_large],

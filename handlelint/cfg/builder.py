@@ -228,7 +228,7 @@ class Builder:
     def statement(self, stmt: cst.CSTNode) -> None:
         """Dispatch one statement to its builder method."""
         method = _DISPATCH.get(type(stmt))
-        if method is not None and (type(stmt) in MODELLED or not self.strict):
+        if method is not None:
             method(self, stmt)
         elif self.strict:
             raise UnsupportedNode(type(stmt).__name__)
