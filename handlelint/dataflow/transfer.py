@@ -19,7 +19,7 @@ over the fixpoint to report, when leaks are recorded as :class:`LeakEvent`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import libcst as cst
 
@@ -53,6 +53,10 @@ class LeakEvent:
 
 
 _NONE_LIKE = ("None", "NULL")
+_EMPTY: frozenset[int] = frozenset()
+_LEAVES = frozenset({
+    cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis,
+})
 
 
 class _Work:
@@ -227,68 +231,93 @@ class HandleTransfer:
     # -- expressions -------------------------------------------------------------------------
 
     def eval(self, expr: cst.CSTNode, work: _Work) -> frozenset[int]:
-        """Evaluate ``expr`` for its effects; returns the sites its value may hold."""
-        if isinstance(expr, cst.Name):
-            return work.env.names.get(expr.value, frozenset())
-        if isinstance(expr, cst.Call):
-            return self._call(expr, work)
-        if isinstance(expr, (cst.Attribute, cst.StarredElement, cst.Element)):
-            return self.eval(expr.value, work)
-        if isinstance(expr, cst.Subscript):
-            base = self.eval(expr.value, work)
-            for part in expr.slice:
-                self.eval(part.slice, work)
-            return base
-        if isinstance(expr, cst.NamedExpr):
-            value = self.eval(expr.value, work)
-            if isinstance(expr.target, cst.Name):
-                self._bind_name(expr.target.value, value, work)
-            return value
-        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-            out: frozenset[int] = frozenset()
-            for element in expr.elements:
-                out |= self.eval(element, work)
-            return out
-        if isinstance(expr, cst.Dict):
-            out = frozenset()
-            for item in expr.elements:
-                if isinstance(item, cst.DictElement):
-                    self.eval(item.key, work)
-                out |= self.eval(item.value, work)
-            return out
-        if isinstance(expr, cst.IfExp):
-            self.eval(expr.test, work)
-            return self.eval(expr.body, work) | self.eval(expr.orelse, work)
-        if isinstance(expr, cst.BooleanOperation):
-            return self.eval(expr.left, work) | self.eval(expr.right, work)
-        if isinstance(expr, cst.Await):
-            self.eval(expr.expression, work)
-            self._may_raise(work, "await")
-            return frozenset()
-        if isinstance(expr, cst.Yield):
-            inner = expr.value.item if isinstance(expr.value, cst.From) else expr.value
-            if inner is not None:
-                value = self.eval(inner, work)
-                if not self.context_manager:
-                    self._escape(value, work)
-            self._may_raise(work, "yield")
-            return frozenset()
-        if isinstance(expr, cst.Lambda):
-            self._capture(expr.body, work)
-            return frozenset()
-        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            self.eval(expr.for_in.iter, work)
-            work.depth += 1
-            try:
-                for child in _children(expr):
-                    if child is not expr.for_in.iter:
-                        self.eval(child, work)
-            finally:
-                work.depth -= 1
-            return frozenset()
+        """Evaluate ``expr`` for its effects; returns the sites its value may hold.
+
+        Dispatch is on the exact node type (libcst's abstract base classes make
+        ``isinstance`` chains slow); constants return at once.
+        """
+        kind = type(expr)
+        if kind is cst.Name:
+            return work.env.names.get(expr.value, _EMPTY)  # type: ignore[attr-defined]
+        if kind in _LEAVES:
+            return _EMPTY
+        method = _EVAL.get(kind)
+        if method is not None:
+            return method(self, expr, work)
         for child in _children(expr):
             self.eval(child, work)
-        return frozenset()
+        return _EMPTY
+
+    def _e_call(self, expr: cst.Call, work: _Work) -> frozenset[int]:
+        return self._call(expr, work)
+
+    def _e_value(self, expr: cst.Attribute | cst.StarredElement | cst.Element,
+                 work: _Work) -> frozenset[int]:
+        return self.eval(expr.value, work)
+
+    def _e_subscript(self, expr: cst.Subscript, work: _Work) -> frozenset[int]:
+        base = self.eval(expr.value, work)
+        for part in expr.slice:
+            self.eval(part.slice, work)
+        return base
+
+    def _e_named(self, expr: cst.NamedExpr, work: _Work) -> frozenset[int]:
+        value = self.eval(expr.value, work)
+        if isinstance(expr.target, cst.Name):
+            self._bind_name(expr.target.value, value, work)
+        return value
+
+    def _e_sequence(self, expr: cst.Tuple | cst.List | cst.Set, work: _Work) -> frozenset[int]:
+        out: frozenset[int] = _EMPTY
+        for element in expr.elements:
+            out |= self.eval(element, work)
+        return out
+
+    def _e_dict(self, expr: cst.Dict, work: _Work) -> frozenset[int]:
+        out: frozenset[int] = _EMPTY
+        for item in expr.elements:
+            if isinstance(item, cst.DictElement):
+                self.eval(item.key, work)
+            out |= self.eval(item.value, work)
+        return out
+
+    def _e_ifexp(self, expr: cst.IfExp, work: _Work) -> frozenset[int]:
+        self.eval(expr.test, work)
+        return self.eval(expr.body, work) | self.eval(expr.orelse, work)
+
+    def _e_boolop(self, expr: cst.BooleanOperation, work: _Work) -> frozenset[int]:
+        return self.eval(expr.left, work) | self.eval(expr.right, work)
+
+    def _e_await(self, expr: cst.Await, work: _Work) -> frozenset[int]:
+        self.eval(expr.expression, work)
+        self._may_raise(work, "await")
+        return _EMPTY
+
+    def _e_yield(self, expr: cst.Yield, work: _Work) -> frozenset[int]:
+        inner = expr.value.item if isinstance(expr.value, cst.From) else expr.value
+        if inner is not None:
+            value = self.eval(inner, work)
+            if not self.context_manager:
+                self._escape(value, work)
+        self._may_raise(work, "yield")
+        return _EMPTY
+
+    def _e_lambda(self, expr: cst.Lambda, work: _Work) -> frozenset[int]:
+        self._capture(expr.body, work)
+        return _EMPTY
+
+    def _e_comprehension(self, expr: cst.ListComp | cst.SetComp | cst.GeneratorExp
+                         | cst.DictComp, work: _Work) -> frozenset[int]:
+        """The first iterable runs here; the rest runs in its own scope (untracked)."""
+        self.eval(expr.for_in.iter, work)
+        work.depth += 1
+        try:
+            for child in _children(expr):
+                if child is not expr.for_in.iter:
+                    self.eval(child, work)
+        finally:
+            work.depth -= 1
+        return _EMPTY
 
     def _call(self, call: cst.Call, work: _Work) -> frozenset[int]:
         info = self.resolver.classify(call)
@@ -469,3 +498,26 @@ def _bound_names(element: cst.CSTNode | None) -> list[str]:
     if isinstance(element, cst.ImportFrom) and not isinstance(element.names, cst.ImportStar):
         return [a.evaluated_alias or a.evaluated_name for a in element.names]
     return []
+
+
+_EVAL: dict[type[cst.CSTNode], Callable[[HandleTransfer, Any, _Work], frozenset[int]]] = {
+    cst.Call: HandleTransfer._e_call,
+    cst.Attribute: HandleTransfer._e_value,
+    cst.StarredElement: HandleTransfer._e_value,
+    cst.Element: HandleTransfer._e_value,
+    cst.Subscript: HandleTransfer._e_subscript,
+    cst.NamedExpr: HandleTransfer._e_named,
+    cst.Tuple: HandleTransfer._e_sequence,
+    cst.List: HandleTransfer._e_sequence,
+    cst.Set: HandleTransfer._e_sequence,
+    cst.Dict: HandleTransfer._e_dict,
+    cst.IfExp: HandleTransfer._e_ifexp,
+    cst.BooleanOperation: HandleTransfer._e_boolop,
+    cst.Await: HandleTransfer._e_await,
+    cst.Yield: HandleTransfer._e_yield,
+    cst.Lambda: HandleTransfer._e_lambda,
+    cst.ListComp: HandleTransfer._e_comprehension,
+    cst.SetComp: HandleTransfer._e_comprehension,
+    cst.GeneratorExp: HandleTransfer._e_comprehension,
+    cst.DictComp: HandleTransfer._e_comprehension,
+}

@@ -1,0 +1,253 @@
+"""Print issue 3's four cost ratios, measured in one run, A and B alternated.
+
+    python bench/run.py            # full run (a few minutes)
+    python bench/run.py --quick    # smaller inputs, fewer rounds
+
+Each ratio is the median over rounds of A/B, where every round runs A then B (A B A B
+...), so slow drift of the machine hits both sides alike. See bench/README.md for what
+exactly each side measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import io
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402
+
+import libcst  # noqa: E402
+
+from handlelint import __version__ as handlelint_version  # noqa: E402
+from handlelint.cli import Options, check_files  # noqa: E402
+from handlelint.engine import check_source  # noqa: E402
+
+FLAKE8_WRAPPER = HERE / "_flake8.py"
+
+
+def alternate(a: Callable[[], float], b: Callable[[], float],
+              rounds: int) -> tuple[float, float, float]:
+    """Run A then B ``rounds`` times; (median A/B per round, median A, median B)."""
+    ta: list[float] = []
+    tb: list[float] = []
+    for _ in range(rounds):
+        ta.append(a())
+        tb.append(b())
+    ratios = [x / y for x, y in zip(ta, tb)]
+    return statistics.median(ratios), statistics.median(ta), statistics.median(tb)
+
+
+def timed(fn: Callable[[], object]) -> Callable[[], float]:
+    def run() -> float:
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+    return run
+
+
+def count_lines(paths: list[str]) -> int:
+    total = 0
+    for p in paths:
+        with open(p, "rb") as fh:
+            total += fh.read().count(b"\n")
+    return total
+
+
+# --- 1. flake8 with / without the plugin ------------------------------------------------
+
+
+def flake8_cmd(files: list[str], with_plugin: bool) -> list[str]:
+    cmd = [sys.executable, str(FLAKE8_WRAPPER)]
+    if not with_plugin:
+        cmd.append("--without-handlelint")
+    return cmd + ["--isolated", "-j1", "--select=E,F,W,HDL", *files]
+
+
+def check_flake8_sides(tmp: Path) -> None:
+    """Make sure the two sides differ exactly by the plugin."""
+    leak = tmp / "leak_probe.py"
+    leak.write_text("import ctypes\nclusapi = ctypes.windll.clusapi\n\n\ndef f():\n"
+                    "    h = clusapi.OpenCluster(None)\n    return 1\n")
+    with_out = subprocess.run(flake8_cmd([str(leak)], True), capture_output=True,
+                              text=True).stdout
+    without_out = subprocess.run(flake8_cmd([str(leak)], False), capture_output=True,
+                                 text=True).stdout
+    if "HDL001" not in with_out or "HDL" in without_out:
+        raise SystemExit(f"flake8 sides are not what they should be:\n"
+                         f"with: {with_out!r}\nwithout: {without_out!r}")
+
+
+def bench_flake8(files: list[str], rounds: int) -> tuple[float, float, float]:
+    def side(with_plugin: bool) -> Callable[[], object]:
+        cmd = flake8_cmd(files, with_plugin)
+        return lambda: subprocess.run(cmd, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+    return alternate(timed(side(True)), timed(side(False)), rounds)
+
+
+# --- 2. handlelint on the dense corpus / bare libcst parse --------------------------------
+
+
+def bench_dense(paths: list[str], rounds: int) -> tuple[float, float, float, int]:
+    options = Options()
+    reports = check_files(paths, options, jobs=1)
+
+    def lint() -> None:
+        check_files(paths, options, jobs=1)
+
+    def parse() -> None:
+        for p in paths:
+            with open(p, "rb") as fh:
+                libcst.parse_module(fh.read())
+
+    ratio, ta, tb = alternate(timed(lint), timed(parse), rounds)
+    return ratio, ta, tb, len(reports)
+
+
+# --- 3. one function, 2,000 branches / 250 -------------------------------------------------
+
+
+def bench_branches(big: int, small: int, rounds: int) -> tuple[float, float, float, int]:
+    big_src = corpus.branches_function(big)
+    small_src = corpus.branches_function(small)
+    findings = len(check_source(big_src, force=True)) + len(check_source(small_src, force=True))
+    ratio, ta, tb = alternate(timed(lambda: check_source(big_src, force=True)),
+                              timed(lambda: check_source(small_src, force=True)), rounds)
+    return ratio, ta, tb, findings
+
+
+# --- 4. peak RSS: handlelint --jobs 1 --force / bare libcst parse ----------------------------
+
+RSS_LINT = """
+import contextlib, io, resource, sys
+from handlelint.cli import main
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    status = main([sys.argv[1], "--jobs", "1", "--force"])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, status, len(out.getvalue().splitlines()))
+"""
+
+RSS_PARSE = """
+import resource, sys
+import libcst
+with open(sys.argv[1], "rb") as fh:
+    libcst.parse_module(fh.read())
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0, 0)
+"""
+
+RSS_IMPORT = """
+import resource
+import libcst
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0, 0)
+"""
+
+
+def child_rss(script: str, path: str) -> tuple[float, int, int]:
+    """Peak RSS in MB of a fresh interpreter running ``script`` on ``path``."""
+    proc = subprocess.run([sys.executable, "-c", script, path], capture_output=True,
+                          text=True, check=True)
+    rss, status, lines = proc.stdout.split()
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    return int(rss) / scale, int(status), int(lines)
+
+
+def bench_rss(path: str, rounds: int) -> tuple[float, float, float, float, str]:
+    _, status, lines = child_rss(RSS_LINT, path)
+    ratio, a, b = alternate(lambda: child_rss(RSS_LINT, path)[0],
+                            lambda: child_rss(RSS_PARSE, path)[0], rounds)
+    base = statistics.median(child_rss(RSS_IMPORT, path)[0] for _ in range(rounds))
+    return ratio, a, b, base, f"exit {status}, {lines} lines printed"
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def verdict(value: float, goal: float) -> str:
+    return "meets" if value <= goal else "MISSES"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, 3 rounds")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds per ratio")
+    parser.add_argument("--only", default="1234", help="which ratios to measure, e.g. 13")
+    args = parser.parse_args(argv)
+
+    rounds = args.rounds or (3 if args.quick else 5)
+    n_stdlib = 40 if args.quick else 120
+    n_dense = 10 if args.quick else 40
+    big, small = (1000, 125) if args.quick else (2000, 250)
+
+    print("machine:", platform.platform(), "|", platform.machine(), "|",
+          f"{os.cpu_count()} CPUs |", f"Python {platform.python_version()}",
+          f"({platform.python_implementation()}) |", f"libcst {libcst_version()} |",
+          f"handlelint {handlelint_version}")
+    print(f"mode: {'quick' if args.quick else 'full'}, {rounds} rounds per ratio, A B A B, "
+          "median of per-round A/B")
+    print()
+    results: list[tuple[str, float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="handlelint-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+
+        if "1" in args.only:
+            files = corpus.stdlib_sample(n_stdlib)
+            check_flake8_sides(tmp)
+            r, a, b = bench_flake8(files, rounds)
+            print(f"1. flake8 -j1 with plugin / without, {len(files)} stdlib modules "
+                  f"({count_lines(files)} lines): {a:.2f} s / {b:.2f} s")
+            results.append(("flake8 with plugin / without", r, 1.01))
+
+        if "2" in args.only:
+            paths = corpus.dense_corpus(tmp / "dense", files=n_dense, lines=500)
+            r, a, b, n = bench_dense(paths, rounds)
+            lines = count_lines(paths)
+            print(f"2. handlelint --jobs 1 / libcst.parse_module, dense corpus {len(paths)} files, "
+                  f"{lines} lines: {a:.2f} s / {b:.2f} s ({lines / b:.0f} lines/s parsed; "
+                  f"{n} findings, expected 0)")
+            results.append(("handlelint / bare libcst parse (dense)", r, 1.5))
+
+        if "3" in args.only:
+            r, a, b, n = bench_branches(big, small, rounds)
+            print(f"3. one function, {big} branches / {small}: {a:.2f} s / {b:.2f} s "
+                  f"(linear would be {big / small:.0f}; {n} findings, expected 0)")
+            results.append((f"{big} branches / {small}", r, 10.0 * (big / small) / 8))
+
+        if "4" in args.only:
+            path = corpus.largest_stdlib_module()
+            r, a, b, base, note = bench_rss(path, rounds)
+            print(f"4. peak RSS handlelint --jobs 1 --force / libcst parse, "
+                  f"{os.path.basename(path)} ({count_lines([path])} lines): "
+                  f"{a:.0f} MB / {b:.0f} MB (import libcst alone: {base:.0f} MB; "
+                  f"handlelint {note})")
+            results.append(("peak RSS handlelint / bare parse", r, 3.0))
+
+    print()
+    print("ratios:")
+    for name, value, goal in results:
+        print(f"  {name:<42} {value:6.3f}   goal <= {goal:g}   {verdict(value, goal)}")
+    return 0
+
+
+def libcst_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("libcst")
+    except Exception:  # pragma: no cover
+        return "?"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
