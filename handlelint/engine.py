@@ -29,6 +29,7 @@ from handlelint.positions import Positions
 from handlelint.prefilter import mentions_tracked_name
 from handlelint.report import leak_findings
 from handlelint.resolve import Resolver, final_name
+from handlelint.restype import RestypeCheck
 from handlelint.rules import RuleTable, packaged_table, with_extra_pairs
 from handlelint.source import SourceError, decode, parse, run_with_big_stack
 
@@ -81,6 +82,7 @@ def _analyse(text: str, table: RuleTable, config: Config, force: bool,
     for scope in scopes:
         if force or id(scope) in relevant:
             findings.extend(_check_scope(scope, index, positions, resolver, strict))
+    findings.extend(RestypeCheck(index, resolver, positions).findings())
     findings.sort()
     return findings
 
@@ -96,13 +98,15 @@ def _acquiring_scopes(index: ModuleIndex, resolver: Resolver) -> set[int]:
 
 def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleIndex,
                  positions: Positions, resolver: Resolver, strict: bool) -> list[Finding]:
+    """Build, solve and report one scope."""
     name = "<module>" if isinstance(scope, cst.Module) else scope.name.value
     escaping = frozenset(index.captured.get(id(scope), ())) | frozenset(
         index.declared.get(id(scope), ()))
     cfg = build_cfg(name, scope, positions, strict=strict)
     transfer = HandleTransfer(resolver, positions, escaping_names=escaping,
                               all_bindings_escape=isinstance(scope, cst.ClassDef),
-                              context_manager=_is_context_manager(scope))
+                              context_manager=_is_context_manager(scope),
+                              borrow_unknown=resolver.config.unknown_calls == "borrow")
     try:
         states = Solver(cfg, join, transfer).solve(Env())
     except SolverLimit as exc:
@@ -111,7 +115,8 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
     transfer.events = []
     for nid in sorted(states):
         transfer(cfg.nodes[nid], states[nid])
-    return leak_findings(transfer.sites, transfer.site_names, transfer.events)
+    findings = leak_findings(transfer.sites, transfer.site_names, transfer.events)
+    return findings + sorted(set(transfer.call_findings))
 
 
 _CONTEXT_MANAGER_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from handlelint.dataflow.transfer import LeakEvent, Site
+from handlelint.dataflow.calls import LeakEvent, Site
 from handlelint.findings import Finding
 
 

@@ -37,6 +37,7 @@ class CallKind(enum.Enum):
     WRAP = "wrap"          # ctypes wrapper: its result is its first argument
     SAFE = "safe"          # ctypes helper: borrows, does not raise
     SINK = "sink"          # ends the program: no leak past it
+    REGISTER = "register"  # registers a release for later (ExitStack.callback, atexit)
     UNKNOWN = "unknown"    # may raise; handle arguments escape
 
 
@@ -78,6 +79,8 @@ _LOG_METHODS = frozenset({
     "debug", "info", "warning", "warn", "error", "exception", "critical", "log",
 })
 _SINKS = frozenset({"sys.exit", "os._exit", "os.abort", "_exit"})
+#: Calls that register a release to run later: the handle stays usable until then.
+_REGISTRARS = frozenset({"callback", "push_async_callback", "register", "finalize"})
 
 
 def dotted(expr: cst.BaseExpression) -> str:
@@ -235,14 +238,17 @@ class Resolver:
         An acquire through a helper may raise (the helper may check the result); a
         release through one releases the argument after the function.
         """
-        if not call.args or call.args[0].keyword is not None:
+        position = 1 if final_name(call.func) == "finalize" else 0
+        if len(call.args) <= position or call.args[position].keyword is not None:
             return None
-        first = call.args[0].value
+        first = call.args[position].value
         if not isinstance(first, (cst.Name, cst.Attribute)):
             return None
         func = self.api_function(first)
         if func is None:
             return None
+        if func in self.table.releases and final_name(call.func) in _REGISTRARS:
+            return CallInfo(CallKind.REGISTER, func, release=self.table.releases[func])
         rule = self.table.acquires.get(func)
         if rule is not None:
             return CallInfo(CallKind.ACQUIRE, func, acquire=rule, through=True)

@@ -60,20 +60,23 @@ SiteVal = Mapping[H, Optional[Origin]]
 class Env:
     """Names -> sites, and sites -> states with origins. Treated as immutable."""
 
-    __slots__ = ("names", "sites")
+    __slots__ = ("names", "sites", "status")
 
     def __init__(self, names: dict[str, frozenset[int]] | None = None,
-                 sites: dict[int, dict[H, Optional[Origin]]] | None = None) -> None:
+                 sites: dict[int, dict[H, Optional[Origin]]] | None = None,
+                 status: dict[str, frozenset[int]] | None = None) -> None:
         self.names: dict[str, frozenset[int]] = names if names is not None else {}
         self.sites: dict[int, dict[H, Optional[Origin]]] = sites if sites is not None else {}
+        #: Status variables of out-parameter acquires: 0 (ERROR_SUCCESS) means owned.
+        self.status: dict[str, frozenset[int]] = status if status is not None else {}
 
     def copy(self) -> Env:
         """A copy whose dicts may be changed (inner state dicts are replaced, not edited)."""
-        return Env(dict(self.names), dict(self.sites))
+        return Env(dict(self.names), dict(self.sites), dict(self.status))
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Env) and self.names == other.names
-                and self.sites == other.sites)
+                and self.sites == other.sites and self.status == other.status)
 
     def __hash__(self) -> int:  # pragma: no cover - environments are never hashed
         raise TypeError("Env is not hashable")
@@ -94,10 +97,7 @@ class Env:
 
 def join(a: Env, b: Env) -> Env:
     """The union of two states, keeping the better origin per site state."""
-    names = dict(a.names)
-    for name, sites in b.names.items():
-        mine = names.get(name)
-        names[name] = sites if mine is None else mine | sites
+    names = _union(a.names, b.names)
     sites_out = dict(a.sites)
     for site, val in b.sites.items():
         mine_val = sites_out.get(site)
@@ -108,7 +108,16 @@ def join(a: Env, b: Env) -> Env:
             for st, origin in val.items():
                 merged[st] = better(merged[st], origin) if st in merged else origin
             sites_out[site] = merged
-    return Env(names, sites_out)
+    return Env(names, sites_out, _union(a.status, b.status) if b.status else dict(a.status))
+
+
+def _union(a: dict[str, frozenset[int]], b: dict[str, frozenset[int]]
+           ) -> dict[str, frozenset[int]]:
+    out = dict(a)
+    for name, sites in b.items():
+        mine = out.get(name)
+        out[name] = sites if mine is None else mine | sites
+    return out
 
 
 def leak_origin(val: SiteVal) -> tuple[bool, Optional[Origin]]:

@@ -24,32 +24,14 @@ from typing import Any, Callable, Mapping, Optional
 import libcst as cst
 
 from handlelint.cfg.model import EdgeKind, Node, NodeKind
-from handlelint.dataflow.lattice import LEAKY, Env, H, Origin, leak_origin
+from handlelint.dataflow.calls import CallEffects, LeakEvent, Site, Work
+from handlelint.dataflow.lattice import Env, H, Origin, leak_origin
+from handlelint.findings import Finding
 from handlelint.positions import Positions
-from handlelint.resolve import CallKind, Resolver, dotted
-from handlelint.rules import AcquireRule
-from handlelint.walk import preorder
+from handlelint.resolve import Resolver, dotted, final_name
+from handlelint.walk import children, preorder
 
-
-@dataclass(frozen=True)
-class Site:
-    """An acquiring call of the scope."""
-
-    index: int
-    call: cst.Call
-    rule: AcquireRule
-    line: int
-    col: int
-
-
-@dataclass(frozen=True)
-class LeakEvent:
-    """A site lost while it may be open: ``kind`` says how, ``line`` where."""
-
-    site: int
-    kind: str  # return | end | raise | rebind | reacquire | del | discard
-    line: int
-    origin: Optional[Origin]
+__all__ = ["HandleTransfer", "LeakEvent", "Site"]
 
 
 _NONE_LIKE = ("None", "NULL")
@@ -59,23 +41,12 @@ _LEAVES = frozenset({
 })
 
 
-class _Work:
-    """The mutable state of one node's evaluation."""
-
-    def __init__(self, env: Env) -> None:
-        self.env = env.copy()
-        self.exc: Env | None = None
-        self.fresh: set[int] = set()
-        self.dead = False
-        self.depth = 0  # inside comprehensions and lambdas acquires are not tracked
-
-
-class HandleTransfer:
+class HandleTransfer(CallEffects):
     """Transfer function and leak reporter for one scope (see the module docstring)."""
 
     def __init__(self, resolver: Resolver, positions: Positions, *,
                  escaping_names: frozenset[str], all_bindings_escape: bool = False,
-                 context_manager: bool = False) -> None:
+                 context_manager: bool = False, borrow_unknown: bool = False) -> None:
         self.resolver = resolver
         self.pos = positions
         self.escaping = escaping_names
@@ -87,6 +58,9 @@ class HandleTransfer:
         self._site_of: dict[int, int] = {}
         self.site_names: dict[int, str] = {}
         self.events: list[LeakEvent] | None = None
+        self.call_findings: list[Finding] = []
+        self.borrow_unknown = borrow_unknown
+        self._parents: dict[int, set[int]] = {}
         self._line = 1
 
     # -- the solver's interface --------------------------------------------------------
@@ -99,7 +73,7 @@ class HandleTransfer:
         if kind in (NodeKind.RETURN_EXIT, NodeKind.END_EXIT, NodeKind.RAISE_EXIT):
             self._report_exit(node, env)
             return {}
-        work = _Work(env)
+        work = Work(env)
         element = node.element
         out: dict[EdgeKind, Optional[Env]] = {}
         if kind is NodeKind.TEST:
@@ -138,13 +112,16 @@ class HandleTransfer:
 
     # -- statements -------------------------------------------------------------------------
 
-    def _statement(self, node: Node, element: cst.CSTNode | None, work: _Work) -> None:
+    def _statement(self, node: Node, element: cst.CSTNode | None, work: Work) -> None:
         if isinstance(element, cst.Expr):
             self.eval(element.value, work)
         elif isinstance(element, cst.Assign):
             value = self.eval(element.value, work)
             for target in element.targets:
                 self._assign(target.target, element.value, value, work)
+            status_site = work.status_of.get(id(element.value))
+            if status_site is not None and isinstance(element.targets[0].target, cst.Name):
+                work.env.status[element.targets[0].target.value] = frozenset({status_site})
         elif isinstance(element, (cst.AnnAssign, cst.AugAssign)):
             if element.value is not None:
                 value = self.eval(element.value, work)
@@ -173,7 +150,7 @@ class HandleTransfer:
                 work.env.names.pop(name, None)
 
     def _assign(self, target: cst.BaseExpression, value_expr: cst.BaseExpression,
-                value: frozenset[int], work: _Work) -> None:
+                value: frozenset[int], work: Work) -> None:
         if isinstance(target, cst.Name):
             self._bind_name(target.value, value, work)
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -196,13 +173,13 @@ class HandleTransfer:
                     self.eval(part.slice, work)
             self._escape(value, work)
 
-    def _value_of(self, expr: cst.BaseExpression, work: _Work) -> frozenset[int]:
+    def _value_of(self, expr: cst.BaseExpression, work: Work) -> frozenset[int]:
         """The sites of an already evaluated element (names only; no new effects)."""
         if isinstance(expr, cst.Name):
             return work.env.names.get(expr.value, frozenset())
         return self._sites_in(expr, work)
 
-    def _sites_in(self, expr: cst.BaseExpression, work: _Work) -> frozenset[int]:
+    def _sites_in(self, expr: cst.BaseExpression, work: Work) -> frozenset[int]:
         found: set[int] = set()
         for node in preorder(expr):
             if isinstance(node, cst.Name):
@@ -211,26 +188,22 @@ class HandleTransfer:
                 found.add(self._site_of[id(node)])
         return frozenset(s for s in found if s in work.env.sites)
 
-    def _bind_name(self, name: str, value: frozenset[int], work: _Work) -> None:
+    def _bind_name(self, name: str, value: frozenset[int], work: Work) -> None:
         if value:
             self.site_names.setdefault(min(value), name)
             for site in value:
                 self.site_names.setdefault(site, name)
         if self.all_escape or name in self.escaping:
             self._escape(value, work)
+        work.env.status.pop(name, None)
         if value:
             work.env.names[name] = value
         else:
             work.env.names.pop(name, None)
 
-    def _escape(self, sites: frozenset[int], work: _Work) -> None:
-        for site in sites:
-            if site in work.env.sites:
-                work.env.sites[site] = {H.ESCAPED: None}
-
     # -- expressions -------------------------------------------------------------------------
 
-    def eval(self, expr: cst.CSTNode, work: _Work) -> frozenset[int]:
+    def eval(self, expr: cst.CSTNode, work: Work) -> frozenset[int]:
         """Evaluate ``expr`` for its effects; returns the sites its value may hold.
 
         Dispatch is on the exact node type (libcst's abstract base classes make
@@ -248,32 +221,32 @@ class HandleTransfer:
             self.eval(child, work)
         return _EMPTY
 
-    def _e_call(self, expr: cst.Call, work: _Work) -> frozenset[int]:
+    def _e_call(self, expr: cst.Call, work: Work) -> frozenset[int]:
         return self._call(expr, work)
 
     def _e_value(self, expr: cst.Attribute | cst.StarredElement | cst.Element,
-                 work: _Work) -> frozenset[int]:
+                 work: Work) -> frozenset[int]:
         return self.eval(expr.value, work)
 
-    def _e_subscript(self, expr: cst.Subscript, work: _Work) -> frozenset[int]:
+    def _e_subscript(self, expr: cst.Subscript, work: Work) -> frozenset[int]:
         base = self.eval(expr.value, work)
         for part in expr.slice:
             self.eval(part.slice, work)
         return base
 
-    def _e_named(self, expr: cst.NamedExpr, work: _Work) -> frozenset[int]:
+    def _e_named(self, expr: cst.NamedExpr, work: Work) -> frozenset[int]:
         value = self.eval(expr.value, work)
         if isinstance(expr.target, cst.Name):
             self._bind_name(expr.target.value, value, work)
         return value
 
-    def _e_sequence(self, expr: cst.Tuple | cst.List | cst.Set, work: _Work) -> frozenset[int]:
+    def _e_sequence(self, expr: cst.Tuple | cst.List | cst.Set, work: Work) -> frozenset[int]:
         out: frozenset[int] = _EMPTY
         for element in expr.elements:
             out |= self.eval(element, work)
         return out
 
-    def _e_dict(self, expr: cst.Dict, work: _Work) -> frozenset[int]:
+    def _e_dict(self, expr: cst.Dict, work: Work) -> frozenset[int]:
         out: frozenset[int] = _EMPTY
         for item in expr.elements:
             if isinstance(item, cst.DictElement):
@@ -281,19 +254,19 @@ class HandleTransfer:
             out |= self.eval(item.value, work)
         return out
 
-    def _e_ifexp(self, expr: cst.IfExp, work: _Work) -> frozenset[int]:
+    def _e_ifexp(self, expr: cst.IfExp, work: Work) -> frozenset[int]:
         self.eval(expr.test, work)
         return self.eval(expr.body, work) | self.eval(expr.orelse, work)
 
-    def _e_boolop(self, expr: cst.BooleanOperation, work: _Work) -> frozenset[int]:
+    def _e_boolop(self, expr: cst.BooleanOperation, work: Work) -> frozenset[int]:
         return self.eval(expr.left, work) | self.eval(expr.right, work)
 
-    def _e_await(self, expr: cst.Await, work: _Work) -> frozenset[int]:
+    def _e_await(self, expr: cst.Await, work: Work) -> frozenset[int]:
         self.eval(expr.expression, work)
         self._may_raise(work, "await")
         return _EMPTY
 
-    def _e_yield(self, expr: cst.Yield, work: _Work) -> frozenset[int]:
+    def _e_yield(self, expr: cst.Yield, work: Work) -> frozenset[int]:
         inner = expr.value.item if isinstance(expr.value, cst.From) else expr.value
         if inner is not None:
             value = self.eval(inner, work)
@@ -302,12 +275,12 @@ class HandleTransfer:
         self._may_raise(work, "yield")
         return _EMPTY
 
-    def _e_lambda(self, expr: cst.Lambda, work: _Work) -> frozenset[int]:
+    def _e_lambda(self, expr: cst.Lambda, work: Work) -> frozenset[int]:
         self._capture(expr.body, work)
         return _EMPTY
 
     def _e_comprehension(self, expr: cst.ListComp | cst.SetComp | cst.GeneratorExp
-                         | cst.DictComp, work: _Work) -> frozenset[int]:
+                         | cst.DictComp, work: Work) -> frozenset[int]:
         """The first iterable runs here; the rest runs in its own scope (untracked)."""
         self.eval(expr.for_in.iter, work)
         work.depth += 1
@@ -319,68 +292,14 @@ class HandleTransfer:
             work.depth -= 1
         return _EMPTY
 
-    def _call(self, call: cst.Call, work: _Work) -> frozenset[int]:
-        info = self.resolver.classify(call)
-        kind = info.kind
-        if kind is CallKind.UNKNOWN:
-            if isinstance(call.func, cst.Attribute):
-                self._escape(self.eval(call.func.value, work), work)
-            else:
-                self.eval(call.func, work)
-            for arg in call.args:
-                self._escape(self.eval(arg.value, work), work)
-            self._may_raise(work, f"{info.name}()")
-            return frozenset()
-        values = [self.eval(arg.value, work) for arg in call.args]
-        if info.through and kind is CallKind.ACQUIRE:
-            self._may_raise(work, f"{dotted(call.func) or 'call'}()")
-        if kind is CallKind.ACQUIRE and info.acquire is not None and work.depth == 0:
-            if info.acquire.returns_via != "return":
-                return frozenset()
-            return frozenset({self._acquire(call, info.acquire, work)})
-        if kind is CallKind.RELEASE:
-            index = info.release.arg_index if info.release is not None else 0
-            index += 1 if info.through else 0
-            positional = [v for v, a in zip(values, call.args) if a.keyword is None]
-            if index < len(positional):
-                for site in positional[index]:
-                    if site in work.env.sites:
-                        work.env.sites[site] = {H.RELEASED: None}
-            return frozenset()
-        if kind is CallKind.WRAP:
-            return values[0] if values else frozenset()
-        if kind is CallKind.SINK:
-            work.dead = True
-        return frozenset()
-
-    def _acquire(self, call: cst.Call, rule: AcquireRule, work: _Work) -> int:
-        site = self._site_of.get(id(call))
-        if site is None:
-            site = len(self.sites)
-            line, col = self.pos.get(call) or (self._line, 0)
-            self.sites.append(Site(site, call, rule, line, col))
-            self._site_of[id(call)] = site
-        old = work.env.sites.get(site)
-        if old is not None and self.events is not None:
-            leaky, origin = leak_origin(old)
-            if leaky:
-                self.events.append(LeakEvent(site, "reacquire", self._line, origin))
-        work.env.sites[site] = {H.MAYBE_NULL: None}
-        work.fresh.add(site)
-        return site
-
-    def _capture(self, body: cst.CSTNode, work: _Work) -> None:
+    def _capture(self, body: cst.CSTNode, work: Work) -> None:
         for node in preorder(body):
             if isinstance(node, cst.Name):
                 self._escape(work.env.names.get(node.value, frozenset()), work)
 
-    def _may_raise(self, work: _Work, what: str) -> None:
-        here = work.env.with_origin(Origin(1, self._line, what))
-        work.exc = here if work.exc is None else _join_exc(work.exc, here)
-
     # -- after the element ---------------------------------------------------------------------
 
-    def _finish(self, work: _Work, lost_kind: str) -> Env | None:
+    def _finish(self, work: Work, lost_kind: str) -> Env | None:
         """Drop sites no name holds; report those that may still be open."""
         if work.dead:
             work.exc = None
@@ -394,12 +313,19 @@ class HandleTransfer:
             if leaky and self.events is not None:
                 kind = "discard" if site in work.fresh else lost_kind
                 self.events.append(LeakEvent(site, kind, self._line, origin))
+        for name in [n for n, sites in env.status.items() if not sites & env.sites.keys()]:
+            del env.status[name]
         if work.exc is not None:
             for site in [s for s in work.exc.sites if s not in held and s in work.fresh]:
                 del work.exc.sites[site]
         return env
 
     def _refine(self, env: Env, test: cst.BaseExpression, side: bool) -> Env | None:
+        """The state on the ``side`` edge of a null check or a status check."""
+        status = self._tested_status(env, test)
+        if status is not None:
+            site, success = status
+            return _refine_site(env, site, success == side)
         tested = _tested_name(test)
         if tested is None:
             return env
@@ -408,23 +334,36 @@ class HandleTransfer:
         if not sites or len(sites) != 1:
             return env
         (site,) = sites
-        val = env.sites.get(site)
-        if val is None:
-            return env
-        non_null = positive == side
-        refined: dict[H, Optional[Origin]] = {}
-        for st, origin in val.items():
-            if st is H.MAYBE_NULL:
-                refined[H.OPEN if non_null else H.NULL] = origin
-            elif st is H.OPEN and not non_null or st is H.NULL and non_null:
-                continue
-            else:
-                refined[st] = origin
-        if not refined:
+        return _refine_site(env, site, positive == side)
+
+    def _tested_status(self, env: Env, test: cst.BaseExpression) -> tuple[int, bool] | None:
+        """The out-parameter site a status check decides, and whether true means success.
+
+        ``status`` / ``F(...)`` alone is true on failure (a non-zero error code);
+        ``== 0`` / ``== ERROR_SUCCESS`` is true on success, ``!=`` on failure.
+        """
+        subject: cst.BaseExpression = test
+        success_when_true = False
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            comp = test.comparisons[0]
+            if not _is_success_code(comp.comparator):
+                return None
+            subject = test.left
+            if isinstance(comp.operator, (cst.Equal, cst.Is)):
+                success_when_true = True
+            elif not isinstance(comp.operator, (cst.NotEqual, cst.IsNot)):
+                return None
+        sites: frozenset[int] | None = None
+        if isinstance(subject, cst.Name):
+            sites = env.status.get(subject.value)
+        elif isinstance(subject, cst.Call) and id(subject) in self._site_of:
+            site = self._site_of[id(subject)]
+            if self.sites[site].rule.returns_via == "out_param":
+                sites = frozenset({site})
+        if not sites or len(sites) != 1:
             return None
-        out = env.copy()
-        out.sites[site] = refined
-        return out
+        (site,) = sites
+        return site, success_when_true
 
     def _report_exit(self, node: Node, env: Env) -> None:
         if self.events is None:
@@ -437,14 +376,35 @@ class HandleTransfer:
                 self.events.append(LeakEvent(site, kind, line, origin))
 
 
-def _join_exc(a: Env, b: Env) -> Env:
-    from handlelint.dataflow.lattice import join
-    return join(a, b)
-
-
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    from handlelint.walk import children
     return list(children(node))
+
+
+def _refine_site(env: Env, site: int, non_null: bool) -> Env | None:
+    """``site`` known non-null (or null): None when that side is infeasible."""
+    val = env.sites.get(site)
+    if val is None:
+        return env
+    refined: dict[H, Optional[Origin]] = {}
+    for st, origin in val.items():
+        if st is H.MAYBE_NULL:
+            refined[H.OPEN if non_null else H.NULL] = origin
+        elif st is H.OPEN and not non_null or st is H.NULL and non_null:
+            continue
+        else:
+            refined[st] = origin
+    if not refined:
+        return None
+    out = env.copy()
+    out.sites[site] = refined
+    return out
+
+
+def _is_success_code(expr: cst.BaseExpression) -> bool:
+    """``0`` or a name like ``ERROR_SUCCESS``."""
+    if isinstance(expr, cst.Integer):
+        return expr.value == "0"
+    return final_name(expr).endswith("SUCCESS")
 
 
 def _tested_name(test: cst.BaseExpression) -> tuple[str, bool] | None:
@@ -500,7 +460,7 @@ def _bound_names(element: cst.CSTNode | None) -> list[str]:
     return []
 
 
-_EVAL: dict[type[cst.CSTNode], Callable[[HandleTransfer, Any, _Work], frozenset[int]]] = {
+_EVAL: dict[type[cst.CSTNode], Callable[[HandleTransfer, Any, Work], frozenset[int]]] = {
     cst.Call: HandleTransfer._e_call,
     cst.Attribute: HandleTransfer._e_value,
     cst.StarredElement: HandleTransfer._e_value,

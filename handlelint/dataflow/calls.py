@@ -1,0 +1,252 @@
+"""What a call does to handles: acquire, release, use, lend, or let escape.
+
+:class:`CallEffects` is the part of the transfer function that interprets one call,
+classified by the resolver (SPEC section 2):
+
+* an acquire creates its site in state maybe-null. An out-parameter acquire
+  (``status = ClusterRegOpenKey(..., byref(hkey))``) binds the site to ``hkey`` and
+  links it to the status variable: the handle is owned where the status is 0.
+  ``CreateClusterNotifyPort(port, ...)`` given an existing port returns that port;
+* a release marks its argument released: with the release function of another
+  handle type it is HDL003, on a handle that may already be released HDL004;
+* any clusapi function given a handle that may be released, or a child handle whose
+  cluster handle may be closed, is a use after release (HDL005);
+* an unknown call lets its handle arguments escape and may raise.
+
+Findings at calls (HDL003-HDL005) are collected in :attr:`call_findings` during the
+reporting pass only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import libcst as cst
+
+from handlelint.dataflow.lattice import Env, H, Origin, join, leak_origin
+from handlelint.findings import Finding
+from handlelint.positions import Positions
+from handlelint.resolve import CallInfo, CallKind, Resolver, dotted, final_name
+from handlelint.rules import AcquireRule
+
+
+@dataclass(frozen=True)
+class Site:
+    """An acquiring call of the scope."""
+
+    index: int
+    call: cst.Call
+    rule: AcquireRule
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class LeakEvent:
+    """A site lost while it may be open: ``kind`` says how, ``line`` where."""
+
+    site: int
+    kind: str  # return | end | raise | rebind | reacquire | del | discard
+    line: int
+    origin: Optional[Origin]
+
+
+EMPTY: frozenset[int] = frozenset()
+_NOTIFY_PORTS = frozenset({"CreateClusterNotifyPort", "CreateClusterNotifyPortV2"})
+_INVALID_HANDLE = frozenset({"INVALID_HANDLE_VALUE"})
+_POINTER_HELPERS = frozenset({"byref", "pointer", "addressof"})
+
+
+class Work:
+    """The mutable state of one node's evaluation."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env.copy()
+        self.exc: Env | None = None
+        self.fresh: set[int] = set()
+        self.dead = False
+        self.depth = 0  # inside comprehensions and lambdas acquires are not tracked
+        #: id(call) -> site of an out-parameter acquire made by that call.
+        self.status_of: dict[int, int] = {}
+
+
+class CallEffects:
+    """The call-interpreting half of the transfer function."""
+
+    resolver: Resolver
+    pos: Positions
+    sites: list[Site]
+    site_names: dict[int, str]
+    events: list[LeakEvent] | None
+    call_findings: list[Finding]
+    borrow_unknown: bool
+    _site_of: dict[int, int]
+    _parents: dict[int, set[int]]
+    _line: int
+
+    def eval(self, expr: cst.CSTNode, work: Work) -> frozenset[int]:
+        raise NotImplementedError
+
+    def _bind_name(self, name: str, value: frozenset[int], work: Work) -> None:
+        raise NotImplementedError
+
+    def _escape(self, sites: frozenset[int], work: Work) -> None:
+        for site in sites:
+            if site in work.env.sites:
+                work.env.sites[site] = {H.ESCAPED: None}
+
+    def _call(self, call: cst.Call, work: Work) -> frozenset[int]:
+        info = self.resolver.classify(call)
+        kind = info.kind
+        if kind is CallKind.UNKNOWN:
+            receiver = call.func.value if isinstance(call.func, cst.Attribute) else call.func
+            values = [self.eval(receiver, work)] + [self.eval(a.value, work) for a in call.args]
+            if not self.borrow_unknown:
+                for value in values:
+                    self._escape(value, work)
+            self._may_raise(work, f"{info.name}()")
+            return EMPTY
+        values = [self.eval(arg.value, work) for arg in call.args]
+        positional = [v for v, a in zip(values, call.args) if a.keyword is None]
+        shift = 1 if info.through else 0
+        if kind in (CallKind.API, CallKind.ACQUIRE, CallKind.RELEASE) and not info.through:
+            skip = info.release.arg_index if kind is CallKind.RELEASE and info.release else -1
+            self._check_uses(call, info, positional, skip, work)
+        if info.through and kind is CallKind.ACQUIRE:
+            self._may_raise(work, f"{dotted(call.func) or 'call'}()")
+        if kind is CallKind.ACQUIRE and info.acquire is not None and work.depth == 0:
+            return self._acquire_call(call, info, positional, shift, work)
+        if kind is CallKind.RELEASE:
+            index = (info.release.arg_index if info.release is not None else 0) + shift
+            if index < len(positional):
+                self._release(call, info, positional[index], work)
+            return EMPTY
+        if kind is CallKind.REGISTER:
+            for value in values:
+                self._escape(value, work)  # released later: no longer this path's duty
+            return EMPTY
+        if kind is CallKind.WRAP:
+            return values[0] if values else EMPTY
+        if kind is CallKind.SINK:
+            work.dead = True
+        return EMPTY
+
+    def _acquire_call(self, call: cst.Call, info: CallInfo, positional: list[frozenset[int]],
+                      shift: int, work: Work) -> frozenset[int]:
+        rule = info.acquire
+        assert rule is not None
+        args = [a.value for a in call.args if a.keyword is None]
+        if rule.returns_via == "out_param":
+            index = (rule.out_param_index or 0) + shift
+            name = _out_name(args[index]) if index < len(args) else None
+            if info.name in self.resolver.table.releases and shift < len(positional):
+                self._release(call, info, positional[shift], work)
+            if name is None:
+                return EMPTY
+            site = self._acquire(call, rule, work)
+            self._bind_name(name, frozenset({site}), work)
+            work.status_of[id(call)] = site
+            return EMPTY
+        if info.name in _NOTIFY_PORTS and shift < len(args) and not _invalid_handle(args[shift]):
+            return positional[shift]  # an existing port: the same port comes back
+        site = self._acquire(call, rule, work)
+        if rule.parent_arg == "hCluster" and not rule.name.startswith("GetClusterFrom"):
+            for value in positional[shift:shift + 2]:
+                for parent in value:
+                    if self.sites[parent].rule.handle_type == "HCLUSTER":
+                        self._parents.setdefault(site, set()).add(parent)
+        return frozenset({site})
+
+    def _acquire(self, call: cst.Call, rule: AcquireRule, work: Work) -> int:
+        site = self._site_of.get(id(call))
+        if site is None:
+            site = len(self.sites)
+            line, col = self.pos.get(call) or (self._line, 0)
+            self.sites.append(Site(site, call, rule, line, col))
+            self._site_of[id(call)] = site
+        old = work.env.sites.get(site)
+        if old is not None and self.events is not None:
+            leaky, origin = leak_origin(old)
+            if leaky:
+                self.events.append(LeakEvent(site, "reacquire", self._line, origin))
+        work.env.sites[site] = {H.MAYBE_NULL: None}
+        work.fresh.add(site)
+        return site
+
+    def _release(self, call: cst.Call, info: CallInfo, target: frozenset[int],
+                 work: Work) -> None:
+        """Release the one site ``target`` holds; several possible sites all escape.
+
+        Only a definite release (one site) can be wrong, double or make a later use
+        a use after release; an ambiguous one ends tracking without a finding.
+        """
+        if len(target) > 1:
+            self._escape(target, work)
+            return
+        for site in target:
+            val = work.env.sites.get(site)
+            if val is None:
+                continue
+            rule = self.sites[site].rule
+            types = info.release.handle_types if info.release is not None else ()
+            if types and rule.handle_type not in types:
+                right = " or ".join(f"{r}()" for r in rule.release)
+                self._call_finding(call, "HDL003", site,
+                                   f"is released with {info.name}() instead of {right}")
+            elif H.RELEASED in val:
+                self._call_finding(call, "HDL004", site,
+                                   f"is released again by {info.name}() after an earlier release")
+            work.env.sites[site] = {H.RELEASED: None}
+
+    def _check_uses(self, call: cst.Call, info: CallInfo, positional: list[frozenset[int]],
+                    skip: int, work: Work) -> None:
+        sites = work.env.sites
+        for i, value in enumerate(positional):
+            for site in value:
+                val = sites.get(site)
+                if val is None:
+                    continue
+                if i != skip and H.RELEASED in val:
+                    self._call_finding(call, "HDL005", site,
+                                       f"is used by {info.name}() after it was released")
+                    continue
+                for parent in self._parents.get(site, ()):
+                    parent_val = sites.get(parent)
+                    if parent_val is not None and H.RELEASED in parent_val:
+                        who = self.site_names.get(parent)
+                        cluster = f"cluster handle '{who}'" if who else "cluster handle"
+                        self._call_finding(call, "HDL005", site,
+                                           f"is used by {info.name}() after its {cluster} "
+                                           f"was closed")
+                        break
+
+    def _call_finding(self, call: cst.Call, code: str, site: int, text: str) -> None:
+        if self.events is None:
+            return
+        rule = self.sites[site].rule
+        name = self.site_names.get(site)
+        var = f" '{name}'" if name else ""
+        line, col = self.pos.get(call) or (self._line, 0)
+        message = f"{rule.words}{var} from {rule.name}() {text}"
+        self.call_findings.append(Finding(line, col, code, message))
+
+    def _may_raise(self, work: Work, what: str) -> None:
+        here = work.env.with_origin(Origin(1, self._line, what))
+        work.exc = here if work.exc is None else join(work.exc, here)
+
+
+def _out_name(expr: cst.BaseExpression) -> str | None:
+    """The variable an out-parameter writes: ``x`` in ``byref(x)``, ``pointer(x)``, ``x``."""
+    if isinstance(expr, cst.Call) and final_name(expr.func) in _POINTER_HELPERS and expr.args:
+        expr = expr.args[0].value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _invalid_handle(expr: cst.BaseExpression) -> bool:
+    """Is ``expr`` INVALID_HANDLE_VALUE (``-1``, ``c_void_p(-1)``, the constant)?"""
+    if isinstance(expr, cst.Call) and len(expr.args) == 1:
+        return _invalid_handle(expr.args[0].value)
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        return isinstance(expr.expression, cst.Integer) and expr.expression.value == "1"
+    return final_name(expr) in _INVALID_HANDLE
