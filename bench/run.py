@@ -132,26 +132,44 @@ def bench_branches(big: int, small: int, rounds: int) -> tuple[float, float, flo
 
 # --- 4. peak RSS: handlelint --jobs 1 --force / bare libcst parse ----------------------------
 
-RSS_LINT = """
-import contextlib, io, resource, sys
+PEAK = """
+import sys
+
+
+def peak_rss_kib():
+    # VmHWM is this process's own peak; on Linux ru_maxrss also keeps the peak of the
+    # process image exec replaced (the big benchmark parent), so it is only a fallback.
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss // 1024 if sys.platform == "darwin" else rss
+"""
+
+RSS_LINT = PEAK + """
+import contextlib, io, sys
 from handlelint.cli import main
 with contextlib.redirect_stdout(io.StringIO()) as out:
     status = main([sys.argv[1], "--jobs", "1", "--force"])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, status, len(out.getvalue().splitlines()))
+print(peak_rss_kib(), status, len(out.getvalue().splitlines()))
 """
 
-RSS_PARSE = """
-import resource, sys
+RSS_PARSE = PEAK + """
+import sys
 import libcst
 with open(sys.argv[1], "rb") as fh:
     libcst.parse_module(fh.read())
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0, 0)
+print(peak_rss_kib(), 0, 0)
 """
 
-RSS_IMPORT = """
-import resource
+RSS_IMPORT = PEAK + """
 import libcst
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0, 0)
+print(peak_rss_kib(), 0, 0)
 """
 
 
@@ -160,8 +178,7 @@ def child_rss(script: str, path: str) -> tuple[float, int, int]:
     proc = subprocess.run([sys.executable, "-c", script, path], capture_output=True,
                           text=True, check=True)
     rss, status, lines = proc.stdout.split()
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
-    return int(rss) / scale, int(status), int(lines)
+    return int(rss) / 1024, int(status), int(lines)
 
 
 def bench_rss(path: str, rounds: int) -> tuple[float, float, float, float, str]:

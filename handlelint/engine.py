@@ -30,6 +30,8 @@ from handlelint.prefilter import mentions_tracked_name
 from handlelint.report import leak_findings
 from handlelint.resolve import Resolver, final_name
 from handlelint.restype import RestypeCheck
+from handlelint.summaries import Summaries
+from handlelint.attributes import AttributeCheck
 from handlelint.rules import RuleTable, packaged_table, with_extra_pairs
 from handlelint.source import SourceError, decode, parse, run_with_big_stack
 
@@ -76,6 +78,11 @@ def _analyse(text: str, table: RuleTable, config: Config, force: bool,
     index = index_module(parsed.module)
     positions = Positions(parsed.tree, parsed.module, index.statements, index.calls)
     resolver = Resolver(index, table, config)
+    summaries = Summaries(index)
+    summaries.compute(resolver, positions,
+                      lambda f: _transfer(f, index, positions, resolver))
+    resolver.summaries = summaries
+    resolver.forget()
     relevant = _acquiring_scopes(index, resolver)
     findings: list[Finding] = []
     scopes: list[cst.Module | cst.FunctionDef | cst.ClassDef] = [parsed.module, *index.scopes]
@@ -83,6 +90,7 @@ def _analyse(text: str, table: RuleTable, config: Config, force: bool,
         if force or id(scope) in relevant:
             findings.extend(_check_scope(scope, index, positions, resolver, strict))
     findings.extend(RestypeCheck(index, resolver, positions).findings())
+    findings.extend(AttributeCheck(index, resolver, summaries).findings(positions))
     findings.sort()
     return findings
 
@@ -96,17 +104,23 @@ def _acquiring_scopes(index: ModuleIndex, resolver: Resolver) -> set[int]:
     return scopes
 
 
+def _transfer(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleIndex,
+              positions: Positions, resolver: Resolver) -> HandleTransfer:
+    """The transfer function for one scope, with its closure and global names."""
+    escaping = frozenset(index.captured.get(id(scope), ())) | frozenset(
+        index.declared.get(id(scope), ()))
+    return HandleTransfer(resolver, positions, escaping_names=escaping,
+                          all_bindings_escape=isinstance(scope, cst.ClassDef),
+                          context_manager=_is_context_manager(scope),
+                          borrow_unknown=resolver.config.unknown_calls == "borrow")
+
+
 def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleIndex,
                  positions: Positions, resolver: Resolver, strict: bool) -> list[Finding]:
     """Build, solve and report one scope."""
     name = "<module>" if isinstance(scope, cst.Module) else scope.name.value
-    escaping = frozenset(index.captured.get(id(scope), ())) | frozenset(
-        index.declared.get(id(scope), ()))
     cfg = build_cfg(name, scope, positions, strict=strict)
-    transfer = HandleTransfer(resolver, positions, escaping_names=escaping,
-                              all_bindings_escape=isinstance(scope, cst.ClassDef),
-                              context_manager=_is_context_manager(scope),
-                              borrow_unknown=resolver.config.unknown_calls == "borrow")
+    transfer = _transfer(scope, index, positions, resolver)
     try:
         states = Solver(cfg, join, transfer).solve(Env())
     except SolverLimit as exc:

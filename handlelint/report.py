@@ -56,7 +56,7 @@ def leak_findings(sites: Sequence[Site], names: dict[int, str],
         name = names.get(site_index)
         var = f" '{name}'" if name else ""
         release = " or ".join(f"{r}()" for r in site.rule.release)
-        message = (f"{site.rule.words}{var} from {site.rule.name}() is not closed with "
+        message = (f"{site.rule.words}{var} from {site.source}() is not closed with "
                    f"{release} {_ending(chosen, name)}")
         findings.append(Finding(site.line, site.col, code, message))
     return findings

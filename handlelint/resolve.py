@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from handlelint.config import Config
 from handlelint.index import ModuleIndex
 from handlelint.rules import AcquireRule, ReleaseRule, RuleTable
+
+if TYPE_CHECKING:
+    from handlelint.summaries import Summaries, Summary
 
 
 class CallKind(enum.Enum):
@@ -52,6 +56,10 @@ class CallInfo:
     #: Called through a helper (``helper(clusapi.F, ...)``): arguments shift by one,
     #: and the helper itself may raise.
     through: bool = False
+    #: A function of this file, known by its summary: it may raise.
+    summary: bool = False
+    #: For an unknown call: argument positions it only borrows.
+    borrowed: frozenset[int] = frozenset()
 
 
 _LOADERS = frozenset({"WinDLL", "CDLL", "OleDLL", "PyDLL", "LoadLibrary", "LoadLibraryEx"})
@@ -145,6 +153,7 @@ class Resolver:
                 elif self.is_dll(value):
                     self._dll_names.add(name)
         self._releasers = frozenset(config.releasers)
+        self.summaries: Summaries | None = None
         self._borrowers = frozenset(config.borrowers)
 
     def is_dll(self, expr: cst.BaseExpression) -> bool:
@@ -230,7 +239,15 @@ class Resolver:
             if name == "format" and isinstance(receiver, (cst.SimpleString,
                                                           cst.ConcatenatedString)):
                 return CallInfo(CallKind.BORROW, name)
+        if self.summaries is not None:
+            local = self.summaries.of_call(call)
+            if local is not None:
+                return _from_summary(*local)
         return CallInfo(CallKind.UNKNOWN, full or name or "call")
+
+    def forget(self) -> None:
+        """Drop memoized classifications (summaries changed)."""
+        self._cache.clear()
 
     def _call_through(self, call: cst.Call) -> CallInfo | None:
         """``helper(clusapi.F, *args)``: the helper calls F, so acquires or releases.
@@ -268,3 +285,15 @@ def _literal_mentions_clusapi(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Call):
         return any(_literal_mentions_clusapi(arg.value) for arg in expr.args)
     return False
+
+
+def _from_summary(name: str, summary: Summary, offset: int) -> CallInfo:
+    """How a call of a summarised function of the file treats handles."""
+    if summary.returns is not None:
+        return CallInfo(CallKind.ACQUIRE, name, acquire=summary.returns, summary=True)
+    released = sorted(i - offset for i in summary.releases if i >= offset)
+    if released:
+        rule = ReleaseRule(name=name, handle_types=(), arg_index=released[0])
+        return CallInfo(CallKind.RELEASE, name, release=rule, summary=True)
+    borrowed = frozenset(i - offset for i in summary.borrows if i >= offset)
+    return CallInfo(CallKind.UNKNOWN, name, summary=True, borrowed=borrowed)

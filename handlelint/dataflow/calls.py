@@ -33,13 +33,15 @@ from handlelint.rules import AcquireRule
 
 @dataclass(frozen=True)
 class Site:
-    """An acquiring call of the scope."""
+    """An acquiring call of the scope (or, in a summary, a parameter)."""
 
     index: int
-    call: cst.Call
+    call: cst.Call | None
     rule: AcquireRule
     line: int
     col: int
+    #: The function the message names: the table's function or the file's wrapper.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class LeakEvent:
 
 
 EMPTY: frozenset[int] = frozenset()
-_NOTIFY_PORTS = frozenset({"CreateClusterNotifyPort", "CreateClusterNotifyPortV2"})
+NOTIFY_PORTS = frozenset({"CreateClusterNotifyPort", "CreateClusterNotifyPortV2"})
 _INVALID_HANDLE = frozenset({"INVALID_HANDLE_VALUE"})
 _POINTER_HELPERS = frozenset({"byref", "pointer", "addressof"})
 
@@ -101,9 +103,13 @@ class CallEffects:
         kind = info.kind
         if kind is CallKind.UNKNOWN:
             receiver = call.func.value if isinstance(call.func, cst.Attribute) else call.func
-            values = [self.eval(receiver, work)] + [self.eval(a.value, work) for a in call.args]
-            if not self.borrow_unknown:
-                for value in values:
+            self._escape(self.eval(receiver, work), work)
+            position = 0
+            for arg in call.args:
+                value = self.eval(arg.value, work)
+                lent = arg.keyword is None and position in info.borrowed
+                position += arg.keyword is None
+                if not (self.borrow_unknown or lent):
                     self._escape(value, work)
             self._may_raise(work, f"{info.name}()")
             return EMPTY
@@ -113,7 +119,7 @@ class CallEffects:
         if kind in (CallKind.API, CallKind.ACQUIRE, CallKind.RELEASE) and not info.through:
             skip = info.release.arg_index if kind is CallKind.RELEASE and info.release else -1
             self._check_uses(call, info, positional, skip, work)
-        if info.through and kind is CallKind.ACQUIRE:
+        if (info.through or info.summary) and kind is CallKind.ACQUIRE:
             self._may_raise(work, f"{dotted(call.func) or 'call'}()")
         if kind is CallKind.ACQUIRE and info.acquire is not None and work.depth == 0:
             return self._acquire_call(call, info, positional, shift, work)
@@ -144,13 +150,13 @@ class CallEffects:
                 self._release(call, info, positional[shift], work)
             if name is None:
                 return EMPTY
-            site = self._acquire(call, rule, work)
+            site = self._acquire(call, info, work)
             self._bind_name(name, frozenset({site}), work)
             work.status_of[id(call)] = site
             return EMPTY
-        if info.name in _NOTIFY_PORTS and shift < len(args) and not _invalid_handle(args[shift]):
+        if info.name in NOTIFY_PORTS and shift < len(args) and not invalid_handle(args[shift]):
             return positional[shift]  # an existing port: the same port comes back
-        site = self._acquire(call, rule, work)
+        site = self._acquire(call, info, work)
         if rule.parent_arg == "hCluster" and not rule.name.startswith("GetClusterFrom"):
             for value in positional[shift:shift + 2]:
                 for parent in value:
@@ -158,12 +164,13 @@ class CallEffects:
                         self._parents.setdefault(site, set()).add(parent)
         return frozenset({site})
 
-    def _acquire(self, call: cst.Call, rule: AcquireRule, work: Work) -> int:
+    def _acquire(self, call: cst.Call, info: CallInfo, work: Work) -> int:
         site = self._site_of.get(id(call))
         if site is None:
+            assert info.acquire is not None
             site = len(self.sites)
             line, col = self.pos.get(call) or (self._line, 0)
-            self.sites.append(Site(site, call, rule, line, col))
+            self.sites.append(Site(site, call, info.acquire, line, col, info.name))
             self._site_of[id(call)] = site
         old = work.env.sites.get(site)
         if old is not None and self.events is not None:
@@ -228,8 +235,14 @@ class CallEffects:
         name = self.site_names.get(site)
         var = f" '{name}'" if name else ""
         line, col = self.pos.get(call) or (self._line, 0)
-        message = f"{rule.words}{var} from {rule.name}() {text}"
+        message = f"{rule.words}{var} from {self.sites[site].source}() {text}"
         self.call_findings.append(Finding(line, col, code, message))
+
+    def pseudo_site(self, index: int, rule: AcquireRule) -> int:
+        """A site standing for parameter ``index`` while a function is summarised."""
+        assert len(self.sites) == index
+        self.sites.append(Site(index, None, rule, 0, 0, rule.name))
+        return index
 
     def _may_raise(self, work: Work, what: str) -> None:
         here = work.env.with_origin(Origin(1, self._line, what))
@@ -243,10 +256,10 @@ def _out_name(expr: cst.BaseExpression) -> str | None:
     return expr.value if isinstance(expr, cst.Name) else None
 
 
-def _invalid_handle(expr: cst.BaseExpression) -> bool:
+def invalid_handle(expr: cst.BaseExpression) -> bool:
     """Is ``expr`` INVALID_HANDLE_VALUE (``-1``, ``c_void_p(-1)``, the constant)?"""
     if isinstance(expr, cst.Call) and len(expr.args) == 1:
-        return _invalid_handle(expr.args[0].value)
+        return invalid_handle(expr.args[0].value)
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         return isinstance(expr.expression, cst.Integer) and expr.expression.value == "1"
     return final_name(expr) in _INVALID_HANDLE

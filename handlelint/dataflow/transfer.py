@@ -25,9 +25,10 @@ import libcst as cst
 
 from handlelint.cfg.model import EdgeKind, Node, NodeKind
 from handlelint.dataflow.calls import CallEffects, LeakEvent, Site, Work
-from handlelint.dataflow.lattice import Env, H, Origin, leak_origin
+from handlelint.dataflow.lattice import LEAKY, Env, H, Origin, leak_origin
 from handlelint.findings import Finding
 from handlelint.positions import Positions
+from handlelint.rules import AcquireRule
 from handlelint.resolve import Resolver, dotted, final_name
 from handlelint.walk import children, preorder
 
@@ -59,6 +60,8 @@ class HandleTransfer(CallEffects):
         self.site_names: dict[int, str] = {}
         self.events: list[LeakEvent] | None = None
         self.call_findings: list[Finding] = []
+        #: The rule of a fresh handle a ``return`` hands out (for summaries).
+        self.returned_rule: AcquireRule | None = None
         self.borrow_unknown = borrow_unknown
         self._parents: dict[int, set[int]] = {}
         self._line = 1
@@ -131,7 +134,9 @@ class HandleTransfer(CallEffects):
                     self._assign(element.target, element.value, value, work)
         elif isinstance(element, cst.Return):
             if element.value is not None:
-                self._escape(self.eval(element.value, work), work)
+                value = self.eval(element.value, work)
+                self._note_returned(value, work)
+                self._escape(value, work)
         elif isinstance(element, cst.Del):
             for name in _target_names(element.target):
                 work.env.names.pop(name, None)
@@ -172,6 +177,15 @@ class HandleTransfer(CallEffects):
                 for part in target.slice:
                     self.eval(part.slice, work)
             self._escape(value, work)
+
+    def _note_returned(self, value: frozenset[int], work: Work) -> None:
+        """For summaries: a fresh handle of this scope that may be returned open."""
+        if self.events is None:
+            return
+        for site in sorted(value):
+            if self.sites[site].call is not None and work.env.sites.get(site, {}).keys() & LEAKY:
+                if self.returned_rule is None:
+                    self.returned_rule = self.sites[site].rule
 
     def _value_of(self, expr: cst.BaseExpression, work: Work) -> frozenset[int]:
         """The sites of an already evaluated element (names only; no new effects)."""
