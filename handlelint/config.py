@@ -1,12 +1,36 @@
 """Settings of a run: extra rule pairs, known borrowers and releasers, DLL names, filters.
 
 One :class:`Config` is shared by the command line and the flake8 plugin. The defaults
-describe the packaged rule table with no additions.
+describe the packaged rule table with no additions. :func:`load_config` reads the
+``[tool.handlelint]`` table of a ``pyproject.toml`` (keys in kebab-case, or their
+snake_case spelling) and :func:`find_config` finds the file by walking up from a folder.
+Every problem with a file is a :class:`ConfigError` whose text names the file and the key.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import os
+import re
+import sys
 from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+#: The file the configuration lives in, looked for in each folder walking up.
+CONFIG_FILE = "pyproject.toml"
+#: What ``unknown-calls`` may be.
+UNKNOWN_CALLS = ("escape", "borrow")
+
+#: A function or object name: identifiers, optionally joined by dots.
+_NAME_RE = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)*$")
+#: flake8's pattern of a code or code prefix (as in handlelint.selection).
+_CODE_PREFIX_RE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -29,3 +53,206 @@ class Config:
     exclude: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    #: The file these settings were read from ("" for the defaults).
+    source: str = ""
+    #: The folder ``exclude`` patterns are relative to ("" for the current folder).
+    root: str = ""
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; ``str()`` is the one-line message."""
+
+    def __init__(self, path: str, problem: str, key: str | None = None) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+        self.key = key
+
+
+# --- reading values ----------------------------------------------------------------------
+
+
+def _type_name(value: object) -> str:
+    return {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+class _Reader:
+    """Checks the values of one table and raises :class:`ConfigError` naming the key."""
+
+    def __init__(self, path: str, table: str) -> None:
+        self.path = path
+        self.table = table
+
+    def fail(self, key: str | None, problem: str) -> ConfigError:
+        where = f"[{self.table}]" if key is None else f"[{self.table}] {key!r}"
+        return ConfigError(self.path, f"{where} {problem}", key)
+
+    def names(self, key: str, value: object, dotted: bool = True) -> tuple[str, ...]:
+        """A list of function or object names."""
+        items = self.strings(key, value)
+        for item in items:
+            if not _NAME_RE.match(item) or (not dotted and "." in item):
+                kind = "a name (like close_widget or lib.close_widget)" if dotted else (
+                    "a plain function name (like close_widget)")
+                raise self.fail(key, f"must hold names: {item!r} is not {kind}")
+        return items
+
+    def strings(self, key: str, value: object) -> tuple[str, ...]:
+        """A list of strings."""
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            found = _type_name(value) if not isinstance(value, list) else (
+                "an array holding " + next(_type_name(v) for v in value if not isinstance(v, str)))
+            raise self.fail(key, f"must be an array of strings, not {found}")
+        return tuple(value)
+
+    def choice(self, key: str, value: object, choices: tuple[str, ...]) -> str:
+        """One string among ``choices``."""
+        if not isinstance(value, str) or value not in choices:
+            allowed = " or ".join(f'"{c}"' for c in choices)
+            found = repr(value) if isinstance(value, str) else _type_name(value)
+            raise self.fail(key, f"must be {allowed}, not {found}")
+        return value
+
+    def codes(self, key: str, value: object) -> tuple[str, ...]:
+        """A list of codes or code prefixes, upper-cased."""
+        codes = tuple(c.strip().upper() for c in self.strings(key, value))
+        for code in codes:
+            if not _CODE_PREFIX_RE.match(code):
+                raise self.fail(key, f"must hold codes or code prefixes (like HDL001 or HDL): "
+                                     f"{code!r} is not one")
+        return codes
+
+    def pairs(self, key: str, value: object) -> dict[str, tuple[str, ...]]:
+        """The ``acquire`` table: name -> a release name or a list of them."""
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a table (acquiring name = release name), "
+                                 f"not {_type_name(value)}")
+        sub = _Reader(self.path, f"{self.table}.{key}")
+        pairs: dict[str, tuple[str, ...]] = {}
+        for acquirer, releases in value.items():
+            if not _NAME_RE.match(acquirer) or "." in acquirer:
+                raise sub.fail(acquirer, "is not a plain function name (like open_widget)")
+            if isinstance(releases, str):
+                releases = [releases]
+            if not isinstance(releases, list) or not all(isinstance(r, str) for r in releases):
+                raise sub.fail(acquirer, f"must be a string or an array of strings, "
+                                         f"not {_type_name(releases)}")
+            if not releases:
+                raise sub.fail(acquirer, "must name at least one release function")
+            pairs[acquirer] = sub.names(acquirer, releases, dotted=False)
+        return pairs
+
+
+# --- the [tool.handlelint] table -----------------------------------------------------------
+
+_Parse = Callable[[_Reader, str, object], Any]
+
+#: Every key of ``[tool.handlelint]`` in its documented (kebab-case) spelling, with the
+#: :class:`Config` field it sets and how its value is read.
+KEYS: dict[str, tuple[str, _Parse]] = {
+    "acquire": ("acquire", lambda r, k, v: r.pairs(k, v)),
+    "releasers": ("releasers", lambda r, k, v: r.names(k, v)),
+    "borrowers": ("borrowers", lambda r, k, v: r.names(k, v)),
+    "call-through": ("call_through", lambda r, k, v: r.names(k, v)),
+    "dll-names": ("dll_names", lambda r, k, v: r.names(k, v)),
+    "unknown-calls": ("unknown_calls", lambda r, k, v: r.choice(k, v, UNKNOWN_CALLS)),
+    "exclude": ("exclude", lambda r, k, v: r.strings(k, v)),
+    "select": ("select", lambda r, k, v: r.codes(k, v)),
+    "ignore": ("ignore", lambda r, k, v: r.codes(k, v)),
+}
+
+
+def config_from_table(table: Mapping[str, object], path: str = CONFIG_FILE,
+                      root: str = "") -> Config:
+    """The :class:`Config` of a ``[tool.handlelint]`` table; ``path`` names it in errors."""
+    reader = _Reader(path, "tool.handlelint")
+    values: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    for key, value in table.items():
+        canonical = key.replace("_", "-")
+        if canonical not in KEYS:
+            close = difflib.get_close_matches(canonical, KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(path, f"[tool.handlelint] unknown key {key!r}{hint}", key)
+        if canonical in spelled:
+            raise reader.fail(key, f"is the same key as {spelled[canonical]!r}: keep one")
+        spelled[canonical] = key
+        name, parse = KEYS[canonical]
+        values[name] = parse(reader, key, value)
+    return dataclasses.replace(Config(), source=path, root=root, **values)
+
+
+def _display(path: str) -> str:
+    """``path`` relative to the current folder when it lies below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if rel.startswith(os.pardir) else rel
+
+
+def read_table(path: str) -> Mapping[str, object] | None:
+    """The ``[tool.handlelint]`` table of the TOML file ``path``, or None when it has none."""
+    shown = _display(path)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(shown, f"cannot read the file: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        message = " ".join(str(exc).split())
+        raise ConfigError(shown, f"cannot parse the file as TOML: {message}") from None
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(shown, f"[tool] must be a table, not {_type_name(tool)}", "tool")
+    table = tool.get("handlelint")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(shown, f"[tool.handlelint] must be a table, not {_type_name(table)}",
+                          "handlelint")
+    return table
+
+
+def load_config(path: str) -> Config:
+    """The settings of the TOML file ``path`` (defaults when it has no ``[tool.handlelint]``)."""
+    table = read_table(path)
+    root = os.path.dirname(os.path.abspath(path))
+    return config_from_table(table or {}, _display(path), root)
+
+
+def find_config(start: str) -> str | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.handlelint]`` table, from ``start`` up.
+
+    ``start`` is a file or a folder. A ``pyproject.toml`` whose text does not contain
+    ``handlelint`` is passed over unparsed, so a broken file of another tool is no error.
+    """
+    folder = os.path.abspath(start)
+    if not os.path.isdir(folder):
+        folder = os.path.dirname(folder)
+    while True:
+        candidate = os.path.join(folder, CONFIG_FILE)
+        if os.path.isfile(candidate) and _mentions_us(candidate):
+            if read_table(candidate) is not None:
+                return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _mentions_us(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return b"handlelint" in fh.read()
+    except OSError:
+        return True  # read_table reports it
+
+
+def discover_config(start: str) -> Config:
+    """The settings found from ``start`` upward, or the defaults when there are none."""
+    path = find_config(start)
+    return load_config(path) if path is not None else Config()

@@ -2,13 +2,16 @@
 
 Folders that hold no code of the project (version control, virtual environments, build
 output, caches) are not entered. A file named on the command line is checked whatever
-its suffix, and a folder named on the command line is entered whatever its name.
+its suffix, and a folder named on the command line is entered whatever its name. The
+configured ``exclude`` patterns (:class:`Exclude`) apply to every path, named or found.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from typing import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
 
 #: Folder names never entered during discovery.
 SKIP_DIRS = frozenset({
@@ -25,13 +28,60 @@ def skip_dir(parent: str, name: str) -> bool:
     return os.path.isfile(os.path.join(parent, name, "pyvenv.cfg"))
 
 
-def _walk(root: str) -> Iterator[str]:
+@dataclass(frozen=True)
+class Exclude:
+    """Glob patterns of paths not to check, relative to the folder ``root``.
+
+    A pattern without a slash matches any single part of a path: a folder name or the
+    file name (``build``, ``*_pb2.py``). A pattern with a slash matches the path relative
+    to ``root``, or a folder leading to it (``tests/fixtures``, ``src/*/generated``).
+    ``*`` matches across slashes, as in :mod:`fnmatch`.
+    """
+
+    patterns: tuple[str, ...] = ()
+    root: str = ""
+
+    def __call__(self, path: str) -> bool:
+        """True when ``path`` (a file or a folder) is excluded."""
+        if not self.patterns:
+            return False
+        full = os.path.abspath(path)
+        rel = os.path.relpath(full, os.path.abspath(self.root or os.curdir)) if (
+            _same_drive(full, self.root)) else full
+        parts = [p for p in rel.replace(os.sep, "/").split("/") if p not in ("", ".")]
+        inside = bool(parts) and parts[0] != ".."
+        for pattern in self.patterns:
+            pattern = pattern.strip().replace("\\", "/")
+            if pattern.startswith("./"):
+                pattern = pattern[2:]
+            pattern = pattern.rstrip("/")
+            if not pattern:
+                continue
+            if "/" not in pattern:
+                if any(fnmatch.fnmatch(part, pattern) for part in parts if part != ".."):
+                    return True
+            elif inside and any(fnmatch.fnmatch("/".join(parts[:n]), pattern)
+                                for n in range(1, len(parts) + 1)):
+                return True
+        return False
+
+
+def _same_drive(path: str, root: str) -> bool:
+    """Can ``path`` be made relative to ``root`` (always, except across Windows drives)?"""
+    drive = os.path.splitdrive(os.path.abspath(root or os.curdir))[0]
+    return os.path.splitdrive(path)[0].lower() == drive.lower()
+
+
+def _walk(root: str, excluded: Callable[[str], bool]) -> Iterator[str]:
     # os.walk does not follow symbolic links to folders, so a link cycle cannot loop.
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not skip_dir(dirpath, d))
+        dirnames[:] = sorted(d for d in dirnames if not skip_dir(dirpath, d)
+                             and not excluded(os.path.join(dirpath, d)))
         for name in sorted(filenames):
             if name.endswith(".py"):
-                yield os.path.join(dirpath, name)
+                path = os.path.join(dirpath, name)
+                if not excluded(path):
+                    yield path
 
 
 def missing(paths: Iterable[str]) -> list[str]:
@@ -39,12 +89,14 @@ def missing(paths: Iterable[str]) -> list[str]:
     return [p for p in paths if not os.path.exists(p)]
 
 
-def discover(paths: Iterable[str]) -> list[str]:
+def discover(paths: Iterable[str], excluded: Callable[[str], bool] = Exclude()) -> list[str]:
     """The files to check under ``paths``, each once, in the order found."""
     found: list[str] = []
     seen: set[str] = set()
     for path in paths:
-        candidates = _walk(path) if os.path.isdir(path) else iter((path,))
+        if excluded(path):
+            continue
+        candidates = _walk(path, excluded) if os.path.isdir(path) else iter((path,))
         for candidate in candidates:
             key = os.path.normpath(candidate)
             if key not in seen:

@@ -22,9 +22,10 @@ import threading
 import tokenize
 import warnings
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 #: Deepest ``ast`` nesting analysed; deeper files are reported as HDL000.
 MAX_DEPTH = 1000
@@ -99,6 +100,8 @@ def parse(text: str) -> ParsedSource:
     depth, line = ast_depth(tree)
     if depth > MAX_DEPTH:
         raise SourceError(f"too deeply nested to analyse (depth {depth} > {MAX_DEPTH})", line)
+    import libcst as cst
+
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:

@@ -1,0 +1,94 @@
+"""The analysis pipeline of one file that passed the prefilter (see :mod:`handlelint.engine`)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from handlelint.attributes import AttributeCheck
+from handlelint.cfg.builder import build_cfg
+from handlelint.config import Config
+from handlelint.dataflow.lattice import Env, join
+from handlelint.dataflow.solver import Solver, SolverLimit
+from handlelint.dataflow.transfer import HandleTransfer
+from handlelint.findings import Finding
+from handlelint.index import ModuleIndex, index_module
+from handlelint.positions import Positions
+from handlelint.report import leak_findings
+from handlelint.resolve import Resolver, final_name
+from handlelint.restype import RestypeCheck
+from handlelint.rules import RuleTable
+from handlelint.source import parse
+from handlelint.summaries import Summaries
+
+
+def analyse(text: str, table: RuleTable, config: Config, force: bool,
+            strict: bool) -> list[Finding]:
+    """Findings of one decoded file: parse, index, summarise, then check each scope."""
+    parsed = parse(text)
+    index = index_module(parsed.module)
+    positions = Positions(parsed.tree, parsed.module, index.statements, index.calls)
+    resolver = Resolver(index, table, config)
+    summaries = Summaries(index)
+    summaries.compute(resolver, positions,
+                      lambda f: _transfer(f, index, positions, resolver))
+    resolver.summaries = summaries
+    resolver.forget()
+    relevant = _acquiring_scopes(index, resolver)
+    findings: list[Finding] = []
+    scopes: list[cst.Module | cst.FunctionDef | cst.ClassDef] = [parsed.module, *index.scopes]
+    for scope in scopes:
+        if force or id(scope) in relevant:
+            findings.extend(_check_scope(scope, index, positions, resolver, strict))
+    findings.extend(RestypeCheck(index, resolver, positions).findings())
+    findings.extend(AttributeCheck(index, resolver, summaries).findings(positions))
+    findings.sort()
+    return findings
+
+
+def _acquiring_scopes(index: ModuleIndex, resolver: Resolver) -> set[int]:
+    scopes = set()
+    for call in index.calls:
+        scope = index.call_scope[id(call)]
+        if id(scope) not in scopes and resolver.is_acquire(call):
+            scopes.add(id(scope))
+    return scopes
+
+
+def _transfer(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleIndex,
+              positions: Positions, resolver: Resolver) -> HandleTransfer:
+    """The transfer function for one scope, with its closure and global names."""
+    escaping = frozenset(index.captured.get(id(scope), ())) | frozenset(
+        index.declared.get(id(scope), ()))
+    return HandleTransfer(resolver, positions, escaping_names=escaping,
+                          all_bindings_escape=isinstance(scope, cst.ClassDef),
+                          context_manager=_is_context_manager(scope),
+                          borrow_unknown=resolver.config.unknown_calls == "borrow")
+
+
+def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleIndex,
+                 positions: Positions, resolver: Resolver, strict: bool) -> list[Finding]:
+    """Build, solve and report one scope."""
+    name = "<module>" if isinstance(scope, cst.Module) else scope.name.value
+    cfg = build_cfg(name, scope, positions, strict=strict)
+    transfer = _transfer(scope, index, positions, resolver)
+    try:
+        states = Solver(cfg, join, transfer).solve(Env())
+    except SolverLimit as exc:
+        line = positions.line(scope, 1)
+        return [Finding(line, 0, "HDL000", f"cannot analyse '{name}': {exc}")]
+    transfer.events = []
+    for nid in sorted(states):
+        transfer(cfg.nodes[nid], states[nid])
+    findings = leak_findings(transfer.sites, transfer.site_names, transfer.events)
+    return findings + sorted(set(transfer.call_findings))
+
+
+_CONTEXT_MANAGER_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
+
+
+def _is_context_manager(scope: cst.CSTNode) -> bool:
+    """Is ``scope`` a ``@contextlib.contextmanager`` (or async) generator?"""
+    if not isinstance(scope, cst.FunctionDef):
+        return False
+    return any(final_name(d.decorator) in _CONTEXT_MANAGER_DECORATORS
+               for d in scope.decorators)
