@@ -46,19 +46,17 @@ class Exclude:
         if not self.patterns:
             return False
         full = os.path.abspath(path)
-        rel = os.path.relpath(full, os.path.abspath(self.root or os.curdir)) if (
-            _same_drive(full, self.root)) else full
+        root = os.path.abspath(self.root or os.curdir)
+        same_drive = os.path.splitdrive(full)[0].lower() == os.path.splitdrive(root)[0].lower()
+        rel = os.path.relpath(full, root) if same_drive else full
         parts = [p for p in rel.replace(os.sep, "/").split("/") if p not in ("", ".")]
-        inside = bool(parts) and parts[0] != ".."
-        for pattern in self.patterns:
-            pattern = pattern.strip().replace("\\", "/")
-            if pattern.startswith("./"):
-                pattern = pattern[2:]
-            pattern = pattern.rstrip("/")
+        inside = bool(parts) and parts[0] != os.pardir
+        names = [p for p in parts if p != os.pardir]
+        for pattern in map(_normal, self.patterns):
             if not pattern:
                 continue
             if "/" not in pattern:
-                if any(fnmatch.fnmatch(part, pattern) for part in parts if part != ".."):
+                if any(fnmatch.fnmatch(name, pattern) for name in names):
                     return True
             elif inside and any(fnmatch.fnmatch("/".join(parts[:n]), pattern)
                                 for n in range(1, len(parts) + 1)):
@@ -66,10 +64,12 @@ class Exclude:
         return False
 
 
-def _same_drive(path: str, root: str) -> bool:
-    """Can ``path`` be made relative to ``root`` (always, except across Windows drives)?"""
-    drive = os.path.splitdrive(os.path.abspath(root or os.curdir))[0]
-    return os.path.splitdrive(path)[0].lower() == drive.lower()
+def _normal(pattern: str) -> str:
+    """A pattern with forward slashes, without a leading ``./`` or a trailing slash."""
+    pattern = pattern.strip().replace("\\", "/")
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    return pattern.rstrip("/")
 
 
 def _walk(root: str, excluded: Callable[[str], bool]) -> Iterator[str]:

@@ -5,11 +5,11 @@ turns into HDL000, so the later stages only ever see a decoded text, an ``ast`` 
 and a libcst tree of the same source.
 
 Deep nesting is the dangerous input: libcst's parser and its tree walks recurse once per
-nesting level and overflow Python's recursion limit (or the C stack) long before
-Python's own parser gives up. The guard is twofold: an iterative depth measure on the
-``ast`` tree refuses files nested deeper than :data:`MAX_DEPTH`, and
-:func:`run_with_big_stack` runs the whole analysis of a file in a worker thread with a
-large stack and a raised recursion limit, so the depths below the guard are safe.
+nesting level and overflow Python's recursion limit (or the C stack). The guard is
+twofold: Python's own parser runs first under the ordinary recursion limit, so code too
+deep for Python itself is refused cheaply (HDL000), and :func:`run_with_big_stack` runs
+the whole analysis of a file in a worker thread with a large stack and a raised
+recursion limit, so every depth Python accepts is safe for libcst and the analysis.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 if TYPE_CHECKING:
     import libcst as cst
 
-#: Deepest ``ast`` nesting analysed; deeper files are reported as HDL000.
-MAX_DEPTH = 1000
+#: Recursion limit under which Python's own parser checks a file: CPython's default.
+PYTHON_LIMIT = 1000
 #: Stack of the worker thread and recursion limit inside it.
 _STACK_BYTES = 512 * 1024 * 1024
 _RECURSION_LIMIT = 60_000
@@ -68,38 +68,29 @@ def decode(data: bytes) -> str:
 
 
 def parse_python(text: str) -> ast.Module:
-    """Python's own parse of ``text``, or a :class:`SourceError`."""
+    """Python's own parse of ``text`` under the default recursion limit, or an error."""
+    limit = sys.getrecursionlimit()
     try:
+        sys.setrecursionlimit(PYTHON_LIMIT)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return ast.parse(text)
     except SyntaxError as exc:
         raise SourceError(f"syntax error: {exc.msg}", exc.lineno or 1,
                           python_rejects=True) from exc
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except RecursionError as exc:
+        raise SourceError("too deeply nested: Python's own parser gives up",
+                          python_rejects=True) from exc
+    except (ValueError, MemoryError) as exc:
         raise SourceError(f"Python cannot parse the file: {exc or type(exc).__name__}",
                           python_rejects=True) from exc
-
-
-def ast_depth(tree: ast.AST) -> tuple[int, int]:
-    """The deepest nesting of ``tree`` and the line where it is reached (iteratively)."""
-    deepest, line = 0, 1
-    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > deepest:
-            deepest, line = depth, getattr(node, "lineno", line)
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, depth + 1))
-    return deepest, line
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def parse(text: str) -> ParsedSource:
     """Parse ``text`` with Python's parser (a pre-check) and then with libcst."""
     tree = parse_python(text)
-    depth, line = ast_depth(tree)
-    if depth > MAX_DEPTH:
-        raise SourceError(f"too deeply nested to analyse (depth {depth} > {MAX_DEPTH})", line)
     import libcst as cst
 
     try:
