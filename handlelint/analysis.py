@@ -8,6 +8,7 @@ from handlelint.attributes import AttributeCheck
 from handlelint.cfg.builder import build_cfg
 from handlelint.config import Config
 from handlelint.dataflow.lattice import Env, join
+from handlelint.dataflow.liveness import LIVENESS_MIN_NODES, live_after
 from handlelint.dataflow.solver import Solver, SolverLimit
 from handlelint.dataflow.transfer import HandleTransfer
 from handlelint.findings import Finding
@@ -71,6 +72,8 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
     name = "<module>" if isinstance(scope, cst.Module) else scope.name.value
     cfg = build_cfg(name, scope, positions, strict=strict)
     transfer = _transfer(scope, index, positions, resolver)
+    if len(cfg.nodes) >= LIVENESS_MIN_NODES:
+        transfer.live = live_after(cfg)
     try:
         states = Solver(cfg, join, transfer).solve(Env())
     except SolverLimit as exc:

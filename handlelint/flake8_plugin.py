@@ -4,15 +4,72 @@ flake8 hands over the file's lines and its ``ast`` tree; the engine needs the te
 (libcst keeps comments and layout), so the lines are joined and the tree is not used.
 Files Python's own parser rejects are left to flake8, which reports them as E999, and
 ``# noqa``, ``--select`` and ``--ignore`` are flake8's own business.
+
+Settings come from the ``[tool.handlelint]`` table of the nearest ``pyproject.toml``
+from flake8's working folder upward (flake8 itself never reads that file), and the
+``--handlelint-*`` options, given on the command line or in flake8's own configuration,
+replace the file's value of the same setting. A plugin cannot make flake8 exit 2, so a
+configuration error becomes one HDL000 finding at line 1 of every file checked.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
-from typing import Iterator
+import dataclasses
+import os
+from typing import Any, Iterator, Sequence
 
 from handlelint import __version__
+from handlelint.config import UNKNOWN_CALLS, Config, ConfigError, KEYS, config_from_table
+from handlelint.config import discover_config
 from handlelint.engine import check_source
+from handlelint.files import Exclude
+
+#: The list options: flake8 option suffix -> [tool.handlelint] key.
+_LIST_OPTIONS = {
+    "releasers": "releasers",
+    "borrowers": "borrowers",
+    "call-through": "call-through",
+    "dll-names": "dll-names",
+}
+
+#: Where flake8's options come from in error messages.
+_OPTIONS_SOURCE = "flake8 options"
+
+
+def _attr(suffix: str) -> str:
+    return "handlelint_" + suffix.replace("-", "_")
+
+
+def parse_pairs(items: Sequence[str]) -> dict[str, list[str]]:
+    """``["open_w=close_w", "open_w=free_w"]`` -> ``{"open_w": ["close_w", "free_w"]}``."""
+    pairs: dict[str, list[str]] = {}
+    for item in items:
+        acquirer, sep, release = (part.strip() for part in item.partition("="))
+        if not sep or not acquirer or not release:
+            raise ConfigError(_OPTIONS_SOURCE, f"--handlelint-acquire: {item!r} is not an "
+                                               "acquire=release pair", "acquire")
+        pairs.setdefault(acquirer, []).append(release)
+    return pairs
+
+
+def config_from_options(options: argparse.Namespace, base: Config) -> Config:
+    """``base`` with the settings that ``--handlelint-*`` options give replaced."""
+    table: dict[str, object] = {}
+    for suffix, key in _LIST_OPTIONS.items():
+        value = getattr(options, _attr(suffix), None)
+        if value is not None:
+            table[key] = [v for v in value if v]
+    unknown = getattr(options, _attr("unknown-calls"), None)
+    if unknown is not None:
+        table["unknown-calls"] = unknown
+    acquire = getattr(options, _attr("acquire"), None)
+    if acquire is not None:
+        table["acquire"] = parse_pairs([a for a in acquire if a])
+    given = config_from_table(table, _OPTIONS_SOURCE)
+    fields = {KEYS[key][0]: getattr(given, KEYS[key][0]) for key in table}
+    return dataclasses.replace(base, **fields)
 
 
 class Plugin:
@@ -21,6 +78,11 @@ class Plugin:
     name = "handlelint"
     version = __version__
 
+    #: The settings of the run, set by :meth:`parse_options` (defaults until then).
+    config: Config = Config()
+    #: A configuration error, reported as HDL000 on every file instead of checking it.
+    config_error: str | None = None
+
     def __init__(self, tree: ast.AST, lines: list[str], filename: str) -> None:
         # ``tree`` is requested only because flake8 requires a plugin to take one of
         # tree, logical_line or physical_line; the analysis works on the text.
@@ -28,11 +90,45 @@ class Plugin:
         self.lines = lines
         self.filename = filename
 
+    @classmethod
+    def add_options(cls, parser: Any) -> None:
+        """Register the ``--handlelint-*`` options with flake8's option manager."""
+        for suffix, key in _LIST_OPTIONS.items():
+            parser.add_option(
+                f"--handlelint-{suffix}", default=None, parse_from_config=True,
+                comma_separated_list=True, metavar="NAMES",
+                help=f"comma-separated names; replaces [tool.handlelint] {key}")
+        parser.add_option(
+            "--handlelint-acquire", default=None, parse_from_config=True,
+            comma_separated_list=True, metavar="PAIRS",
+            help="comma-separated acquire=release pairs (repeat an acquirer for several "
+                 "release names); replaces [tool.handlelint.acquire]")
+        parser.add_option(
+            "--handlelint-unknown-calls", default=None, parse_from_config=True,
+            choices=UNKNOWN_CALLS,
+            help="escape (default) or borrow; replaces [tool.handlelint] unknown-calls")
+
+    @classmethod
+    def parse_options(cls, options: argparse.Namespace) -> None:
+        """Read ``[tool.handlelint]`` from the working folder up, then apply the options."""
+        try:
+            cls.config = config_from_options(options, discover_config(os.getcwd()))
+            cls.config_error = None
+        except ConfigError as exc:
+            cls.config = Config()
+            cls.config_error = f"configuration error: {exc}"
+
     def run(self) -> Iterator[tuple[int, int, str, type[Plugin]]]:
         """Yield ``(line, col, "CODE message", type)`` per finding, ``col`` 0-based."""
+        if self.config_error is not None:
+            yield 1, 0, f"HDL000 {self.config_error}", type(self)
+            return
+        config = self.config
+        if Exclude(config.exclude, config.root)(self.filename):
+            return
         source = "".join(self.lines)
         try:
-            findings = check_source(source, self.filename, report_python_errors=False)
+            findings = check_source(source, self.filename, config, report_python_errors=False)
         except Exception as exc:  # flake8 would abort the whole run on a plugin error
             message = " ".join(f"internal error: {type(exc).__name__}: {exc}".split())
             yield 1, 0, f"HDL000 {message}", type(self)

@@ -28,6 +28,7 @@ import libcst as cst
 from handlelint.cfg.builder import build_cfg
 from handlelint.cfg.model import CFG, NodeKind
 from handlelint.dataflow.lattice import Env, H, join
+from handlelint.dataflow.liveness import LIVENESS_MIN_NODES, live_after
 from handlelint.dataflow.solver import Solver, SolverLimit
 from handlelint.dataflow.transfer import HandleTransfer
 from handlelint.index import ModuleIndex
@@ -118,22 +119,34 @@ class Summaries:
 
     def compute(self, resolver: Resolver, positions: Positions,
                 make_transfer: Callable[[Function], HandleTransfer]) -> None:
-        """Summarise every function that handles handles, to a fixpoint."""
-        candidates = self._candidates(resolver)
+        """Summarise every function that handles handles, to a fixpoint.
+
+        The first round summarises every candidate; later rounds only the callers of
+        functions whose summary changed.
+        """
+        candidates, callers = self._candidates(resolver)
         graphs = {id(f): build_cfg(f.name.value, f, positions) for f in candidates}
+        live = {id(f): live_after(graphs[id(f)]) for f in candidates
+                if len(graphs[id(f)].nodes) >= LIVENESS_MIN_NODES}
+        todo = candidates
         for _ in range(MAX_ROUNDS):
-            changed = False
-            for function in candidates:
-                summary = self._summarise(function, graphs[id(function)], make_transfer)
+            changed: list[Function] = []
+            for function in todo:
+                transfer = make_transfer(function)
+                transfer.live = live.get(id(function))
+                summary = self._summarise(function, graphs[id(function)], transfer)
                 if self.by_function.get(id(function)) != summary:
                     self.by_function[id(function)] = summary
-                    changed = True
+                    changed.append(function)
             resolver.forget()
-            if not changed:
+            affected = {id(c): c for f in changed for c in callers.get(id(f), ())}
+            todo = [f for f in candidates if id(f) in affected]
+            if not todo:
                 break
 
-    def _candidates(self, resolver: Resolver) -> list[Function]:
-        """Functions with a tracked call, and (transitively) functions calling those."""
+    def _candidates(self, resolver: Resolver
+                    ) -> tuple[list[Function], dict[int, list[Function]]]:
+        """Called functions with a tracked call or (transitively) calling such a function."""
         calls_of: dict[int, list[Function]] = {}
         chosen: dict[int, Function] = {}
         everything = [*self.functions.values(), *self.methods.values()]
@@ -155,11 +168,10 @@ class Summaries:
                 if id(caller) not in chosen:
                     chosen[id(caller)] = caller
                     todo.append(caller)
-        return [f for f in everything if id(f) in chosen]
+        # Only functions called in this file need a summary.
+        return [f for f in everything if id(f) in chosen and id(f) in calls_of], calls_of
 
-    def _summarise(self, function: Function, graph: CFG,
-                   make_transfer: Callable[[Function], HandleTransfer]) -> Summary:
-        transfer = make_transfer(function)
+    def _summarise(self, function: Function, graph: CFG, transfer: HandleTransfer) -> Summary:
         params = [p.name.value for p in _parameters(function)]
         env = Env()
         for i, name in enumerate(params):

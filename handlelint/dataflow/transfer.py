@@ -65,11 +65,15 @@ class HandleTransfer(CallEffects):
         self.borrow_unknown = borrow_unknown
         self._parents: dict[int, set[int]] = {}
         self._line = 1
+        self._node = 0
+        #: Names read after each node (see :mod:`~handlelint.dataflow.liveness`), if known.
+        self.live: dict[int, frozenset[str]] | None = None
 
     # -- the solver's interface --------------------------------------------------------
 
     def __call__(self, node: Node, env: Env) -> Mapping[EdgeKind, Optional[Env]]:
         self._line = node.line
+        self._node = node.id
         kind = node.kind
         if kind in (NodeKind.NOP, NodeKind.ENTRY, NodeKind.WITH_EXIT):
             return {EdgeKind.NORMAL: env, EdgeKind.RERAISE: env}
@@ -319,6 +323,8 @@ class HandleTransfer(CallEffects):
             work.exc = None
             return None
         env = work.env
+        if self.live is not None:
+            self._forget_dead_names(env)
         held: set[int] = set()
         for sites in env.names.values():
             held |= sites
@@ -333,6 +339,14 @@ class HandleTransfer(CallEffects):
             for site in [s for s in work.exc.sites if s not in held and s in work.fresh]:
                 del work.exc.sites[site]
         return env
+
+    def _forget_dead_names(self, env: Env) -> None:
+        """Drop names nothing reads any more, where their handles can no longer leak."""
+        assert self.live is not None
+        live = self.live.get(self._node, frozenset())
+        for name in [n for n in env.names if n not in live]:
+            if all(not (env.sites.get(s, {}).keys() & LEAKY) for s in env.names[name]):
+                del env.names[name]
 
     def _refine(self, env: Env, test: cst.BaseExpression, side: bool) -> Env | None:
         """The state on the ``side`` edge of a null check or a status check."""
