@@ -87,6 +87,11 @@ _LOG_METHODS = frozenset({
     "debug", "info", "warning", "warn", "error", "exception", "critical", "log",
 })
 _SINKS = frozenset({"sys.exit", "os._exit", "os.abort", "_exit"})
+#: Release functions of other APIs: on a cluster handle they are wrong releases (HDL003).
+_FOREIGN_RELEASES = {
+    name: ReleaseRule(name=name, handle_types=("<not a cluster handle>",))
+    for name in ("RegCloseKey", "CloseKey", "CloseHandle")
+}
 #: Calls that register a release to run later: the handle stays usable until then.
 _REGISTRARS = frozenset({"callback", "push_async_callback", "register", "finalize"})
 
@@ -223,6 +228,8 @@ class Resolver:
             return CallInfo(CallKind.RELEASE, name, release=release)
         if name in self._releasers:
             return CallInfo(CallKind.RELEASE, name)
+        if name in _FOREIGN_RELEASES:
+            return CallInfo(CallKind.RELEASE, name, release=_FOREIGN_RELEASES[name])
         full = dotted(call.func)
         if full in _SINKS:
             return CallInfo(CallKind.SINK, full)

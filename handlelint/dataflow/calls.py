@@ -85,6 +85,7 @@ class CallEffects:
     borrow_unknown: bool
     _site_of: dict[int, int]
     _parents: dict[int, set[int]]
+    _parent_names: dict[int, set[str]]
     _line: int
 
     def eval(self, expr: cst.CSTNode, work: Work) -> frozenset[int]:
@@ -127,6 +128,10 @@ class CallEffects:
             index = (info.release.arg_index if info.release is not None else 0) + shift
             if index < len(positional):
                 self._release(call, info, positional[index], work)
+                target = [a.value for a in call.args if a.keyword is None][index]
+                if (not positional[index] and isinstance(target, cst.Name)
+                        and info.release is not None and "HCLUSTER" in info.release.handle_types):
+                    work.env.closed = work.env.closed | {target.value}
             return EMPTY
         if kind is CallKind.REGISTER:
             for value in values:
@@ -158,10 +163,12 @@ class CallEffects:
             return positional[shift]  # an existing port: the same port comes back
         site = self._acquire(call, info, work)
         if rule.parent_arg == "hCluster" and not rule.name.startswith("GetClusterFrom"):
-            for value in positional[shift:shift + 2]:
+            for value, expr in zip(positional[shift:shift + 2], args[shift:shift + 2]):
                 for parent in value:
                     if self.sites[parent].rule.handle_type == "HCLUSTER":
                         self._parents.setdefault(site, set()).add(parent)
+                if not value and isinstance(expr, cst.Name):
+                    self._parent_names.setdefault(site, set()).add(expr.value)
         return frozenset({site})
 
     def _acquire(self, call: cst.Call, info: CallInfo, work: Work) -> int:
@@ -217,6 +224,12 @@ class CallEffects:
                 if i != skip and H.RELEASED in val:
                     self._call_finding(call, "HDL005", site,
                                        f"is used by {info.name}() after it was released")
+                    continue
+                closed = self._parent_names.get(site, set()) & work.env.closed
+                if closed:
+                    self._call_finding(call, "HDL005", site,
+                                       f"is used by {info.name}() after its cluster handle "
+                                       f"'{min(closed)}' was closed")
                     continue
                 for parent in self._parents.get(site, ()):
                     parent_val = sites.get(parent)

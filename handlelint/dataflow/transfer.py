@@ -64,6 +64,7 @@ class HandleTransfer(CallEffects):
         self.returned_rule: AcquireRule | None = None
         self.borrow_unknown = borrow_unknown
         self._parents: dict[int, set[int]] = {}
+        self._parent_names: dict[int, set[str]] = {}
         self._line = 1
         self._node = 0
         #: Names read after each node (see :mod:`~handlelint.dataflow.liveness`), if known.
@@ -214,6 +215,8 @@ class HandleTransfer(CallEffects):
         if self.all_escape or name in self.escaping:
             self._escape(value, work)
         work.env.status.pop(name, None)
+        if name in work.env.closed:
+            work.env.closed = work.env.closed - {name}
         if value:
             work.env.names[name] = value
         else:
@@ -256,6 +259,9 @@ class HandleTransfer(CallEffects):
         value = self.eval(expr.value, work)
         if isinstance(expr.target, cst.Name):
             self._bind_name(expr.target.value, value, work)
+            status_site = work.status_of.get(id(expr.value))
+            if status_site is not None:
+                work.env.status[expr.target.value] = frozenset({status_site})
         return value
 
     def _e_sequence(self, expr: cst.Tuple | cst.List | cst.Set, work: Work) -> frozenset[int]:
@@ -377,6 +383,8 @@ class HandleTransfer(CallEffects):
             if not _is_success_code(comp.comparator):
                 return None
             subject = test.left
+            if isinstance(subject, cst.NamedExpr):
+                subject = subject.value
             if isinstance(comp.operator, (cst.Equal, cst.Is)):
                 success_when_true = True
             elif not isinstance(comp.operator, (cst.NotEqual, cst.IsNot)):
