@@ -191,6 +191,7 @@ def branches_function(branches: int) -> str:
     out = [
         "import ctypes\n",
         'clusapi = ctypes.WinDLL("clusapi.dll")\n',
+        "clusapi.OpenCluster.restype = ctypes.c_void_p\n",
         "\n\n",
         "def many_branches(x, name):\n",
         "    total = 0\n",

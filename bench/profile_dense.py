@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
 
+import handlelint.analysis as analysis  # noqa: E402
 import handlelint.engine as engine  # noqa: E402
 
 
@@ -36,7 +37,7 @@ def main() -> int:
         sources = [Path(p).read_bytes() for p in paths]
 
     profiler = cProfile.Profile()
-    original = engine._analyse
+    original = analysis.analyse
 
     def profiled(*a, **k):  # type: ignore[no-untyped-def]
         profiler.enable()
@@ -45,14 +46,14 @@ def main() -> int:
         finally:
             profiler.disable()
 
-    engine._analyse = profiled  # type: ignore[assignment]
+    analysis.analyse = profiled  # type: ignore[assignment]
     start = time.perf_counter()
     findings = 0
     try:
         for path, data in zip(paths, sources):
             findings += len(engine.check_source(data, path))
     finally:
-        engine._analyse = original  # type: ignore[assignment]
+        analysis.analyse = original  # type: ignore[assignment]
     elapsed = time.perf_counter() - start
     lines = sum(d.count(b"\n") for d in sources)
     print(f"{len(sources)} files, {lines} lines, {findings} findings, "

@@ -18,8 +18,23 @@ import libcst as cst
 from handlelint.walk import children
 
 Scope = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
-_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_STATEMENTS = (cst.BaseSmallStatement, cst.BaseCompoundStatement)
+_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+
+
+def _concrete(base: type) -> frozenset[type]:
+    found: set[type] = set()
+    todo: list[type] = [base]
+    while todo:
+        sub: type
+        for sub in todo.pop().__subclasses__():
+            found.add(sub)
+            todo.append(sub)
+    return frozenset(found)
+
+
+#: Statement classes, compared by exact type: ``isinstance`` on libcst's abstract bases
+#: is slow, and this walk visits every node.
+_STATEMENTS = _concrete(cst.BaseSmallStatement) | _concrete(cst.BaseCompoundStatement)
 
 
 @dataclass
@@ -58,14 +73,15 @@ def index_module(module: cst.Module) -> ModuleIndex:
         if kind is cst.Call:
             index.calls.append(node)  # type: ignore[arg-type]
             index.call_scope[id(node)] = chain[-1]
-        elif isinstance(node, _STATEMENTS):
+        elif kind in _STATEMENTS:
             index.statements.append(node)
             _note_statement(index, node, chain[-1])
         if kind is cst.Attribute:
             stack.append((node.value, chain))  # type: ignore[attr-defined]
             continue
         inner = chain
-        if isinstance(node, _SCOPES):
+        if kind in _SCOPES:
+            assert isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
             inner = (*chain, node)
             if not isinstance(node, cst.Lambda):
                 index.scopes.append(node)

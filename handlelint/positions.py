@@ -52,6 +52,27 @@ def _sort_key(node: ast.AST) -> tuple[int, int, int, int]:
             -(node.end_lineno or 0), -(node.end_col_offset or 0))  # type: ignore[attr-defined]
 
 
+def _ast_statements_and_calls(tree: ast.Module) -> tuple[list[ast.stmt], list[ast.Call]]:
+    """Every statement and call of ``tree`` (an iterative walk, faster than ``ast.walk``)."""
+    stmts: list[ast.stmt] = []
+    calls: list[ast.Call] = []
+    stack: list[ast.AST] = [tree]
+    call, stmt, node_type = ast.Call, ast.stmt, ast.AST
+    while stack:
+        node = stack.pop()
+        if isinstance(node, call):
+            calls.append(node)
+        elif isinstance(node, stmt):
+            stmts.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, node_type))
+            elif isinstance(value, node_type):
+                stack.append(value)
+    return stmts, calls
+
+
 class Positions:
     """Positions (1-based line, 0-based column) of the statements and calls of a module."""
 
@@ -73,13 +94,7 @@ class Positions:
 
     def _align(self, tree: ast.Module, cst_stmts: Sequence[cst.CSTNode],
                cst_calls: Sequence[cst.Call]) -> bool:
-        ast_stmts: list[ast.stmt] = []
-        ast_calls: list[ast.Call] = []
-        for anode in ast.walk(tree):
-            if isinstance(anode, ast.Call):
-                ast_calls.append(anode)
-            elif isinstance(anode, ast.stmt):
-                ast_stmts.append(anode)
+        ast_stmts, ast_calls = _ast_statements_and_calls(tree)
         if len(cst_stmts) != len(ast_stmts) or len(cst_calls) != len(ast_calls):
             return False
         ast_stmts.sort(key=_sort_key)

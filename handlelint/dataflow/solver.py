@@ -2,7 +2,7 @@
 
 The analysis supplies a join and a transfer function that maps a node and its input
 state to one output state per edge kind (``None`` means "no path leaves this way").
-Nodes are processed in reverse postorder priority, states are compared by equality
+Nodes are processed in sweeps in reverse postorder, states are compared by equality
 (never by hash or identity), results live in a map from node id to input state, and
 the number of node visits is bounded so no input can make the solver spin: past the
 bound :class:`SolverLimit` is raised and the engine reports HDL000 for the scope.
@@ -10,7 +10,6 @@ bound :class:`SolverLimit` is raised and the engine reports HDL000 for the scope
 
 from __future__ import annotations
 
-import heapq
 from typing import Callable, Generic, Mapping, Optional, TypeVar
 
 from handlelint.cfg.model import CFG, EdgeKind, Node
@@ -37,30 +36,43 @@ class Solver(Generic[S]):
         self.result: dict[int, S] = {}
 
     def solve(self, initial: S) -> dict[int, S]:
+        """Input states of every reachable node at the fixpoint.
+
+        Sweeps the nodes in reverse postorder, visiting those whose input changed; a
+        change that flows back along a loop's back edge is picked up by the next
+        sweep. Each sweep is linear in the graph, and sweeps are few (about the depth
+        of loop nesting times the lattice height a loop climbs), so there is no
+        priority queue and no log factor.
+        """
         cfg = self.cfg
         order = cfg.reachable()
         rank = {nid: i for i, nid in enumerate(order)}
         self.result = {cfg.entry: initial}
-        queue = [(rank[cfg.entry], cfg.entry)]
-        queued = {cfg.entry}
+        dirty = bytearray(len(order))
+        dirty[rank[cfg.entry]] = 1
         budget = VISITS_PER_NODE * max(1, len(order))
-        while queue:
-            budget -= 1
-            if budget < 0:
-                raise SolverLimit(f"no fixpoint after {VISITS_PER_NODE} visits per node")
-            _, nid = heapq.heappop(queue)
-            queued.discard(nid)
-            node = cfg.nodes[nid]
-            outs = self.transfer(node, self.result[nid])
-            for dst, kind in node.succ:
-                out = outs.get(kind)
-                if out is None:
+        again = True
+        while again:
+            again = False
+            for position, nid in enumerate(order):
+                if not dirty[position]:
                     continue
-                old = self.result.get(dst)
-                new = out if old is None else self.join(old, out)
-                if old is None or new != old:
-                    self.result[dst] = new
-                    if dst not in queued:
-                        queued.add(dst)
-                        heapq.heappush(queue, (rank[dst], dst))
+                dirty[position] = 0
+                budget -= 1
+                if budget < 0:
+                    raise SolverLimit(f"no fixpoint after {VISITS_PER_NODE} visits per node")
+                node = cfg.nodes[nid]
+                outs = self.transfer(node, self.result[nid])
+                for dst, kind in node.succ:
+                    out = outs.get(kind)
+                    if out is None:
+                        continue
+                    old = self.result.get(dst)
+                    new = out if old is None else self.join(old, out)
+                    if old is None or new != old:
+                        self.result[dst] = new
+                        target = rank[dst]
+                        dirty[target] = 1
+                        if target <= position:
+                            again = True
         return self.result
