@@ -16,7 +16,8 @@ from handlelint.dataflow.transfer import HandleTransfer
 from handlelint.findings import Finding
 from handlelint.index import ModuleIndex, index_module
 from handlelint.positions import Positions
-from handlelint.report import leak_findings
+from handlelint.explain import explain_all
+from handlelint.report import choose, leak_findings
 from handlelint.resolve import Resolver, final_name
 from handlelint.restype import RestypeCheck
 from handlelint.rules import RuleTable
@@ -25,7 +26,7 @@ from handlelint.summaries import Summaries
 
 
 def analyse(text: str, table: RuleTable, config: Config, force: bool,
-            strict: bool) -> list[Finding]:
+            strict: bool, explain: bool = False) -> list[Finding]:
     """Findings of one decoded file: parse, index, summarise, then check each scope.
 
     Python's cyclic garbage collector is paused meanwhile: a libcst tree is hundreds of
@@ -36,14 +37,14 @@ def analyse(text: str, table: RuleTable, config: Config, force: bool,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyse(text, table, config, force, strict)
+        return _analyse(text, table, config, force, strict, explain)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _analyse(text: str, table: RuleTable, config: Config, force: bool,
-             strict: bool) -> list[Finding]:
+             strict: bool, explain: bool) -> list[Finding]:
     parsed = parse(text)
     index = index_module(parsed.module)
     positions = Positions(parsed.tree, parsed.module, index.statements, index.calls)
@@ -58,7 +59,7 @@ def _analyse(text: str, table: RuleTable, config: Config, force: bool,
     scopes: list[cst.Module | cst.FunctionDef | cst.ClassDef] = [parsed.module, *index.scopes]
     for scope in scopes:
         if force or id(scope) in relevant:
-            findings.extend(_check_scope(scope, index, positions, resolver, strict))
+            findings.extend(_check_scope(scope, index, positions, resolver, strict, explain))
     findings.extend(RestypeCheck(index, resolver, positions).findings())
     findings.extend(AttributeCheck(index, resolver, summaries).findings(positions))
     findings.sort()
@@ -86,7 +87,8 @@ def _transfer(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleI
 
 
 def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleIndex,
-                 positions: Positions, resolver: Resolver, strict: bool) -> list[Finding]:
+                 positions: Positions, resolver: Resolver, strict: bool,
+                 explain: bool = False) -> list[Finding]:
     """Build, solve and report one scope."""
     name = "<module>" if isinstance(scope, cst.Module) else scope.name.value
     cfg = build_cfg(name, scope, positions, strict=strict)
@@ -101,7 +103,12 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
     transfer.events = []
     for nid in sorted(states):
         transfer(cfg.nodes[nid], states[nid])
-    findings = leak_findings(transfer.sites, transfer.site_names, transfer.events)
+    chosen = choose(transfer.events)
+    steps = None
+    if explain:
+        steps = explain_all(cfg, states, transfer,
+                            {site: event for site, (_, event) in chosen.items()})
+    findings = leak_findings(transfer.sites, transfer.site_names, chosen, steps)
     return findings + sorted(set(transfer.call_findings))
 
 

@@ -32,13 +32,14 @@ def table_for(config: Config) -> RuleTable:
 
 def check_source(source: str | bytes, path: str = "<string>", config: Config | None = None,
                  *, force: bool = False, report_python_errors: bool = True,
-                 strict: bool = False) -> list[Finding]:
+                 strict: bool = False, explain: bool = False) -> list[Finding]:
     """Analyse one file's source and return its findings sorted by position.
 
     ``force`` analyses every scope even when the file mentions no tracked name.
     ``report_python_errors`` False leaves files Python's own parser rejects to the
     caller (flake8 reports those as E999). ``strict`` (for tests) makes an unmodelled
-    statement kind an error instead of an opaque statement.
+    statement kind an error instead of an opaque statement. ``explain`` fills each leak
+    finding's ``steps`` with one leaking path.
     """
     config = config or Config()
     table = table_for(config)
@@ -49,7 +50,7 @@ def check_source(source: str | bytes, path: str = "<string>", config: Config | N
     try:
         text = decode(data) if isinstance(source, bytes) else source
         from handlelint.analysis import analyse  # libcst is imported only from here on
-        return run_with_big_stack(lambda: analyse(text, table, config, force, strict))
+        return run_with_big_stack(lambda: analyse(text, table, config, force, strict, explain))
     except SourceError as exc:
         if exc.python_rejects and not report_python_errors:
             return []

@@ -26,13 +26,9 @@ from handlelint.config import discover_config
 from handlelint.engine import check_source
 from handlelint.files import Exclude
 
-#: The list options: flake8 option suffix -> [tool.handlelint] key.
-_LIST_OPTIONS = {
-    "releasers": "releasers",
-    "borrowers": "borrowers",
-    "call-through": "call-through",
-    "dll-names": "dll-names",
-}
+#: The keys of ``[tool.handlelint]`` that are flake8 options too (``--handlelint-KEY``):
+#: all but those flake8 has its own options for.
+PLUGIN_KEYS = tuple(key for key in KEYS if key not in ("exclude", "select", "ignore"))
 
 #: Where flake8's options come from in error messages.
 _OPTIONS_SOURCE = "flake8 options"
@@ -57,16 +53,13 @@ def parse_pairs(items: Sequence[str]) -> dict[str, list[str]]:
 def config_from_options(options: argparse.Namespace, base: Config) -> Config:
     """``base`` with the settings that ``--handlelint-*`` options give replaced."""
     table: dict[str, object] = {}
-    for suffix, key in _LIST_OPTIONS.items():
-        value = getattr(options, _attr(suffix), None)
-        if value is not None:
-            table[key] = [v for v in value if v]
-    unknown = getattr(options, _attr("unknown-calls"), None)
-    if unknown is not None:
-        table["unknown-calls"] = unknown
-    acquire = getattr(options, _attr("acquire"), None)
-    if acquire is not None:
-        table["acquire"] = parse_pairs([a for a in acquire if a])
+    for key in PLUGIN_KEYS:
+        value = getattr(options, _attr(key), None)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = [item for item in value if item]
+        table[key] = parse_pairs(value) if key == "acquire" else value
     given = config_from_table(table, _OPTIONS_SOURCE)
     fields = {KEYS[key][0]: getattr(given, KEYS[key][0]) for key in table}
     return dataclasses.replace(base, **fields)
@@ -92,21 +85,22 @@ class Plugin:
 
     @classmethod
     def add_options(cls, parser: Any) -> None:
-        """Register the ``--handlelint-*`` options with flake8's option manager."""
-        for suffix, key in _LIST_OPTIONS.items():
-            parser.add_option(
-                f"--handlelint-{suffix}", default=None, parse_from_config=True,
-                comma_separated_list=True, metavar="NAMES",
-                help=f"comma-separated names; replaces [tool.handlelint] {key}")
-        parser.add_option(
-            "--handlelint-acquire", default=None, parse_from_config=True,
-            comma_separated_list=True, metavar="PAIRS",
-            help="comma-separated acquire=release pairs (repeat an acquirer for several "
-                 "release names); replaces [tool.handlelint.acquire]")
-        parser.add_option(
-            "--handlelint-unknown-calls", default=None, parse_from_config=True,
-            choices=UNKNOWN_CALLS,
-            help="escape (default) or borrow; replaces [tool.handlelint] unknown-calls")
+        """Register one ``--handlelint-KEY`` option per key of :data:`PLUGIN_KEYS`."""
+        for key in PLUGIN_KEYS:
+            kwargs: dict[str, Any] = {"default": None, "parse_from_config": True}
+            if key == "unknown-calls":
+                kwargs.update(choices=UNKNOWN_CALLS,
+                              help=f"{' or '.join(UNKNOWN_CALLS)}; replaces [tool.handlelint] "
+                                   f"{key}")
+            elif key == "acquire":
+                kwargs.update(comma_separated_list=True, metavar="PAIRS",
+                              help="comma-separated acquire=release pairs (repeat an "
+                                   "acquirer for several release names); replaces "
+                                   "[tool.handlelint.acquire]")
+            else:
+                kwargs.update(comma_separated_list=True, metavar="NAMES",
+                              help=f"comma-separated names; replaces [tool.handlelint] {key}")
+            parser.add_option(f"--handlelint-{key}", **kwargs)
 
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:

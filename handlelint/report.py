@@ -7,10 +7,10 @@ events of a code the earliest line is reported, so output is deterministic.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from handlelint.dataflow.calls import LeakEvent, Site
-from handlelint.findings import Finding
+from handlelint.findings import Finding, Step
 
 
 def _clean(event: LeakEvent) -> bool:
@@ -38,25 +38,34 @@ def _ending(event: LeakEvent, name: str | None) -> str:
     return f"before {who} is rebound at line {line}"
 
 
-def leak_findings(sites: Sequence[Site], names: dict[int, str],
-                  events: Sequence[LeakEvent]) -> list[Finding]:
-    """HDL001/HDL002 findings for the leak events of one scope."""
+def choose(events: Sequence[LeakEvent]) -> dict[int, tuple[str, LeakEvent]]:
+    """Per site, its code and the event its message describes."""
     by_site: dict[int, list[LeakEvent]] = {}
     for event in events:
         by_site.setdefault(event.site, []).append(event)
-    findings = []
-    for site_index, site_events in by_site.items():
-        site = sites[site_index]
+    chosen: dict[int, tuple[str, LeakEvent]] = {}
+    for site, site_events in by_site.items():
         clean = [e for e in site_events if _clean(e)]
-        code = "HDL001" if clean else "HDL002"
         if clean:
-            chosen = min(clean, key=lambda e: (e.line, e.kind))
+            chosen[site] = ("HDL001", min(clean, key=lambda e: (e.line, e.kind)))
         else:
-            chosen = min(site_events, key=lambda e: (e.origin or e.line, e.kind))
+            chosen[site] = ("HDL002", min(site_events, key=lambda e: (e.origin or e.line,
+                                                                       e.kind)))
+    return chosen
+
+
+def leak_findings(sites: Sequence[Site], names: dict[int, str],
+                  chosen: dict[int, tuple[str, LeakEvent]],
+                  steps: Mapping[int, tuple[Step, ...]] | None = None) -> list[Finding]:
+    """HDL001/HDL002 findings for the chosen leak events of one scope."""
+    findings = []
+    for site_index, (code, event) in chosen.items():
+        site = sites[site_index]
         name = names.get(site_index)
         var = f" '{name}'" if name else ""
         release = " or ".join(f"{r}()" for r in site.rule.release)
         message = (f"{site.rule.words}{var} from {site.source}() is not closed with "
-                   f"{release} {_ending(chosen, name)}")
-        findings.append(Finding(site.line, site.col, code, message))
+                   f"{release} {_ending(event, name)}")
+        path = steps.get(site_index, ()) if steps else ()
+        findings.append(Finding(site.line, site.col, code, message, path))
     return findings

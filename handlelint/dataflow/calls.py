@@ -52,6 +52,8 @@ class LeakEvent:
     kind: str  # return | end | raise | rebind | reacquire | del | discard
     line: int
     origin: Optional[Origin]
+    #: The CFG node where the handle was lost (for ``--explain``).
+    node: int = -1
 
 
 EMPTY: frozenset[int] = frozenset()
@@ -86,6 +88,9 @@ class CallEffects:
     _site_of: dict[int, int]
     _parents: dict[int, set[int]]
     _parent_names: dict[int, set[str]]
+    _node: int
+    #: Site -> the CFG nodes whose element acquires it.
+    acquired_at: dict[int, set[int]]
     _line: int
 
     def eval(self, expr: cst.CSTNode, work: Work) -> frozenset[int]:
@@ -183,9 +188,11 @@ class CallEffects:
         if old is not None and self.events is not None:
             leaky, origin = leak_origin(old)
             if leaky:
-                self.events.append(LeakEvent(site, "reacquire", self._line, origin))
+                self.events.append(LeakEvent(site, "reacquire", self._line, origin,
+                                             self._node))
         work.env.sites[site] = {H.MAYBE_NULL: None}
         work.fresh.add(site)
+        self.acquired_at.setdefault(site, set()).add(self._node)
         return site
 
     def _release(self, call: cst.Call, info: CallInfo, target: frozenset[int],

@@ -65,6 +65,7 @@ class HandleTransfer(CallEffects):
         self.borrow_unknown = borrow_unknown
         self._parents: dict[int, set[int]] = {}
         self._parent_names: dict[int, set[str]] = {}
+        self.acquired_at: dict[int, set[int]] = {}
         self._line = 1
         self._node = 0
         #: Names read after each node (see :mod:`~handlelint.dataflow.liveness`), if known.
@@ -338,7 +339,7 @@ class HandleTransfer(CallEffects):
             leaky, origin = leak_origin(env.sites.pop(site))
             if leaky and self.events is not None:
                 kind = "discard" if site in work.fresh else lost_kind
-                self.events.append(LeakEvent(site, kind, self._line, origin))
+                self.events.append(LeakEvent(site, kind, self._line, origin, self._node))
         for name in [n for n, sites in env.status.items() if not sites & env.sites.keys()]:
             del env.status[name]
         if work.exc is not None:
@@ -409,7 +410,7 @@ class HandleTransfer(CallEffects):
             leaky, origin = leak_origin(val)
             if leaky:
                 line = node.line if kind != "raise" or origin is None else origin.line
-                self.events.append(LeakEvent(site, kind, line, origin))
+                self.events.append(LeakEvent(site, kind, line, origin, node.id))
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
