@@ -50,10 +50,9 @@ def _analyse(text: str, table: RuleTable, config: Config, force: bool,
     positions = Positions(parsed.tree, parsed.module, index.statements, index.calls)
     resolver = Resolver(index, table, config)
     summaries = Summaries(index)
+    resolver.summaries = summaries
     summaries.compute(resolver, positions,
                       lambda f: _transfer(f, index, positions, resolver))
-    resolver.summaries = summaries
-    resolver.forget()
     relevant = _acquiring_scopes(index, resolver)
     findings: list[Finding] = []
     scopes: list[cst.Module | cst.FunctionDef | cst.ClassDef] = [parsed.module, *index.scopes]

@@ -55,9 +55,10 @@ class AttributeCheck:
     def _read_method(self, method: cst.FunctionDef,
                      stored: list[tuple[str, cst.Call, CallInfo]], released: set[str]) -> None:
         aliases: dict[str, str] = {}
+        acquired: dict[str, tuple[cst.Call, CallInfo]] = {}
         for node in preorder(method.body):
             if isinstance(node, cst.Assign):
-                self._read_assign(node, stored, aliases)
+                self._read_assign(node, stored, aliases, acquired)
             elif isinstance(node, cst.Call):
                 for arg in self._released_args(node):
                     name = dotted(arg)
@@ -67,7 +68,9 @@ class AttributeCheck:
                         released.add(aliases[name])
 
     def _read_assign(self, node: cst.Assign, stored: list[tuple[str, cst.Call, CallInfo]],
-                     aliases: dict[str, str]) -> None:
+                     aliases: dict[str, str],
+                     acquired: dict[str, tuple[cst.Call, CallInfo]]) -> None:
+        """Note ``self.x = <acquire>`` (directly or through a local) and ``y = self.x``."""
         value = node.value
         for target in node.targets:
             pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]] = [(target.target, value)]
@@ -78,7 +81,11 @@ class AttributeCheck:
                 name, source = dotted(left), dotted(right)
                 if source.startswith("self.") and isinstance(left, cst.Name):
                     aliases[name] = source[5:]
-                if not (name.startswith("self.") and isinstance(right, cst.Call)):
+                on_self = name.startswith("self.") and name.count(".") == 1
+                if on_self and source in acquired:
+                    stored.append((name[5:], *acquired[source]))
+                    continue
+                if not isinstance(right, cst.Call):
                     continue
                 info = self.resolver.classify(right)
                 if info.kind is not CallKind.ACQUIRE or info.acquire is None:
@@ -88,7 +95,10 @@ class AttributeCheck:
                 args = [a.value for a in right.args if a.keyword is None]
                 if info.name in NOTIFY_PORTS and args and not invalid_handle(args[0]):
                     continue
-                stored.append((name[5:], right, info))
+                if on_self:
+                    stored.append((name[5:], right, info))
+                elif isinstance(left, cst.Name):
+                    acquired[name] = (right, info)
 
     def _released_args(self, call: cst.Call) -> list[cst.BaseExpression]:
         info = self.resolver.classify(call)

@@ -38,7 +38,7 @@ class Options:
 
     selection: Selection = Selection()
     force: bool = False
-    #: ``--explain``: the writers print each finding's steps.
+    #: ``--explain``: the engine records each leak's steps and the writers print them.
     explain: bool = False
     config: Config = field(default_factory=Config)
 
@@ -91,7 +91,8 @@ def check_file(path: str, options: Options) -> FileResult:
         try:
             if not options.force and not passes_prefilter(data, options.config):
                 return FileResult([], skipped=True)
-            findings = check_source(data, path, options.config, force=options.force)
+            findings = check_source(data, path, options.config, force=options.force,
+                                    explain=options.explain)
         except Exception as exc:  # one file's failure must not end the run
             message = _one_line(f"internal error: {type(exc).__name__}: {exc}")
             findings = [Finding(1, 0, "HDL000", message)]

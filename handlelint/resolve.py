@@ -279,6 +279,9 @@ class Resolver:
         release = self.table.releases.get(func)
         if release is not None:
             return CallInfo(CallKind.RELEASE, func, release=release, through=True)
+        if func[:1].isupper():  # another API function: the helper may raise, args are lent
+            lent = frozenset(range(position + 1, len(call.args)))
+            return CallInfo(CallKind.UNKNOWN, func, through=True, borrowed=lent)
         return None
 
     def is_acquire(self, call: cst.Call) -> bool:
@@ -299,6 +302,9 @@ def _from_summary(name: str, summary: Summary, offset: int) -> CallInfo:
     if summary.returns is not None:
         return CallInfo(CallKind.ACQUIRE, name, acquire=summary.returns, summary=True)
     released = sorted(i - offset for i in summary.releases if i >= offset)
+    if released and summary.deferred:
+        # A generator (a context manager) releases when it is run or left, not now.
+        return CallInfo(CallKind.REGISTER, name, summary=True)
     if released:
         rule = ReleaseRule(name=name, handle_types=(), arg_index=released[0])
         return CallInfo(CallKind.RELEASE, name, release=rule, summary=True)

@@ -35,6 +35,7 @@ from handlelint.index import ModuleIndex
 from handlelint.positions import Positions
 from handlelint.resolve import CallKind, Resolver, dotted
 from handlelint.rules import AcquireRule
+from handlelint.walk import preorder
 
 #: Rounds of the fixpoint; each round re-analyses every summarised function.
 MAX_ROUNDS = 6
@@ -49,6 +50,8 @@ class Summary:
     returns: AcquireRule | None = None
     releases: frozenset[int] = frozenset()
     borrows: frozenset[int] = frozenset()
+    #: A generator: its body runs later (a context manager releases on leaving ``with``).
+    deferred: bool = False
 
 
 Function = cst.FunctionDef
@@ -63,6 +66,7 @@ class Summaries:
         self.class_of: dict[int, str] = {}
         self.instances: dict[str, str] = {}
         self.by_function: dict[int, Summary] = {}
+        self._generators: set[int] = set()
         self._index = index
         for stmt in index.module.body:
             if isinstance(stmt, cst.FunctionDef):
@@ -128,6 +132,8 @@ class Summaries:
         graphs = {id(f): build_cfg(f.name.value, f, positions) for f in candidates}
         live = {id(f): live_after(graphs[id(f)]) for f in candidates
                 if len(graphs[id(f)].nodes) >= LIVENESS_MIN_NODES}
+        self._generators = {id(f) for f in candidates
+                            if any(isinstance(n, cst.Yield) for n in preorder(f.body))}
         todo = candidates
         for _ in range(MAX_ROUNDS):
             changed: list[Function] = []
@@ -199,7 +205,8 @@ class Summaries:
             elif not seen & {H.RELEASED, H.ESCAPED}:
                 borrows.add(i)
         returns: Optional[AcquireRule] = transfer.returned_rule
-        return Summary(returns, frozenset(releases), frozenset(borrows))
+        return Summary(returns, frozenset(releases), frozenset(borrows),
+                       id(function) in self._generators)
 
 
 def _parameters(function: Function) -> list[cst.Param]:

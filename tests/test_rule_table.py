@@ -1,0 +1,152 @@
+"""Every ``[[acquire]]`` entry of the packaged rule table is tracked (issue 5, acceptance 1).
+
+For each entry a leaking and a clean snippet are generated in the idiom its
+``returns_via`` implies:
+
+- ``return``: ``h = clusapi.F(...)``; the leak returns without releasing, the clean
+  snippet checks for NULL and releases with the table's first release function;
+- ``out_param``: ``status = clusapi.F(..., ctypes.byref(h), ...)`` with the handle at
+  ``out_param_index``; the leak returns on the success path without releasing, the clean
+  snippet releases there.
+
+The leak must give exactly one HDL001, at the acquiring line; the clean snippet nothing.
+Snippets create the DLL object in the file (``ctypes.windll.clusapi``) and give every
+handle-returning function a pointer ``restype`` so that HDL007 stays out of the way.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from handlelint.engine import check_source
+from handlelint.rules import AcquireRule, packaged_table
+
+#: Parameter counts from clusapi.h, so the generated calls look like real ones. A
+#: function missing here (a newer table entry) gets the handle argument and one more.
+ARITY = {
+    "OpenCluster": 1, "OpenClusterEx": 3, "CreateCluster": 3, "CreateClusterCNOless": 3,
+    "GetClusterFromGroup": 1, "GetClusterFromNode": 1, "GetClusterFromResource": 1,
+    "GetClusterFromNetwork": 1, "GetClusterFromNetInterface": 1,
+    "GetClusterFromGroupSet": 1,
+    "OpenClusterNode": 2, "OpenClusterNodeEx": 4, "OpenClusterNodeById": 2,
+    "AddClusterNode": 4, "AddClusterNodeEx": 5,
+    "OpenClusterGroup": 2, "OpenClusterGroupEx": 4, "CreateClusterGroup": 2,
+    "CreateClusterGroupEx": 3,
+    "OpenClusterResource": 2, "OpenClusterResourceEx": 4, "CreateClusterResource": 4,
+    "CreateClusterResourceEx": 5,
+    "OpenClusterNetwork": 2, "OpenClusterNetworkEx": 4,
+    "OpenClusterNetInterface": 2, "OpenClusterNetInterfaceEx": 4,
+    "CreateClusterGroupSet": 2, "OpenClusterGroupSet": 2, "CreateClusterAvailabilitySet": 3,
+    "ClusterOpenEnum": 2, "ClusterOpenEnumEx": 3, "ClusterNodeOpenEnum": 2,
+    "ClusterNodeOpenEnumEx": 3, "ClusterGroupOpenEnum": 2, "ClusterGroupOpenEnumEx": 6,
+    "ClusterResourceOpenEnum": 2, "ClusterResourceOpenEnumEx": 6,
+    "ClusterResourceTypeOpenEnum": 3, "ClusterNetworkOpenEnum": 2,
+    "ClusterNetInterfaceOpenEnum": 3, "ClusterGroupSetOpenEnum": 1,
+    "CreateClusterNotifyPort": 4, "CreateClusterNotifyPortV2": 5,
+    "GetClusterKey": 2, "GetClusterGroupKey": 2, "GetClusterResourceKey": 2,
+    "GetClusterNodeKey": 2, "GetClusterNetworkKey": 2, "GetClusterNetInterfaceKey": 2,
+    "GetClusterResourceTypeKey": 3,
+    "ClusterRegCreateKey": 7, "ClusterRegCreateKeyEx": 8, "ClusterRegOpenKey": 4,
+    "ClusterRegCreateBatch": 2, "ClusterRegCreateBatchNotifyPort": 2,
+    "ClusterRegGetBatchNotification": 2, "ClusterRegCreateReadBatch": 2,
+    "ClusterRegCloseReadBatch": 2, "ClusterRegCloseReadBatchEx": 3,
+}
+
+#: Functions whose first argument must be INVALID_HANDLE_VALUE for a new handle.
+NEW_PORT_SENTINEL = {"CreateClusterNotifyPort", "CreateClusterNotifyPortV2"}
+
+HEADER = '''\
+import ctypes
+
+clusapi = ctypes.windll.clusapi
+ERROR_SUCCESS = 0
+'''
+
+TABLE = packaged_table()
+ENTRIES = sorted(TABLE.acquires.values(), key=lambda a: a.name)
+
+
+def _args(rule: AcquireRule, out: str | None) -> list[str]:
+    """The call's arguments: ``parent`` first (or the new-port sentinel), then dummies."""
+    count = ARITY.get(rule.name, 2)
+    if rule.out_param_index is not None:
+        count = max(count, rule.out_param_index + 1)
+    args = ["parent"] + ["0"] * (count - 1)
+    if rule.name in NEW_PORT_SENTINEL:
+        args[0] = "ctypes.c_void_p(-1)"
+        args[1] = "parent"
+    if out is not None:
+        assert rule.out_param_index is not None
+        args[rule.out_param_index] = f"ctypes.byref({out})"
+    return args
+
+
+def _release_lines(handle: str, release: str, indent: str) -> list[str]:
+    """Statements releasing ``handle`` with ``release``, in the shape that function takes.
+
+    ``ClusterRegCloseReadBatch(Ex)`` releases the read batch and hands out a reply
+    handle, which is closed in turn so that the snippet stays clean.
+    """
+    rule = TABLE.releases[release]
+    if release in ("ClusterRegCloseBatch", "ClusterRegCloseBatchEx"):
+        return [f"{indent}failed = ctypes.c_long(-1)",
+                f"{indent}clusapi.{release}({handle}, 1, ctypes.byref(failed))"]
+    if release in ("ClusterRegCloseReadBatch", "ClusterRegCloseReadBatchEx"):
+        flags = ", 0" if release.endswith("Ex") else ""
+        return [f"{indent}reply = ctypes.c_void_p()",
+                f"{indent}rc = clusapi.{release}({handle}{flags}, ctypes.byref(reply))",
+                f"{indent}if rc == ERROR_SUCCESS:",
+                f"{indent}    clusapi.ClusterRegCloseReadBatchReply(reply)"]
+    args = ["0"] * (rule.arg_index + 1)
+    args[rule.arg_index] = handle
+    return [f"{indent}clusapi.{release}({', '.join(args)})"]
+
+
+def snippet(rule: AcquireRule, leak: bool) -> tuple[str, int]:
+    """A module using ``rule`` once, and the line of the acquiring call."""
+    lines = HEADER.splitlines()
+    if rule.returns_via == "return":
+        lines.append(f"clusapi.{rule.name}.restype = ctypes.c_void_p")
+        lines += ["", "", "def use(parent):"]
+        acquire_line = len(lines) + 1
+        lines.append(f"    h = clusapi.{rule.name}({', '.join(_args(rule, None))})")
+        lines += ["    if not h:", "        return False"]
+        if not leak:
+            lines += _release_lines("h", rule.release[0], "    ")
+        lines.append("    return True")
+    else:
+        lines += ["", "", "def use(parent):", "    h = ctypes.c_void_p()"]
+        acquire_line = len(lines) + 1
+        lines.append(f"    status = clusapi.{rule.name}({', '.join(_args(rule, 'h'))})")
+        lines += ["    if status != ERROR_SUCCESS:", "        return False"]
+        if not leak:
+            lines += _release_lines("h", rule.release[0], "    ")
+        lines.append("    return True")
+    return "\n".join(lines) + "\n", acquire_line
+
+
+def _findings(source: str, name: str) -> list[tuple[int, str]]:
+    return [(f.line, f.code) for f in check_source(source, f"<{name}>", strict=True)]
+
+
+def test_the_table_has_every_entry() -> None:
+    assert len(ENTRIES) >= 60
+    assert {a.returns_via for a in ENTRIES} == {"return", "out_param"}
+    for rule in ENTRIES:
+        assert rule.release, rule.name
+        for release in rule.release:
+            assert release in TABLE.releases, (rule.name, release)
+        if rule.returns_via == "out_param":
+            assert rule.out_param_index is not None, rule.name
+
+
+@pytest.mark.parametrize("rule", ENTRIES, ids=lambda a: f"{a.name}-{a.returns_via}")
+def test_leak_is_reported(rule: AcquireRule) -> None:
+    source, line = snippet(rule, leak=True)
+    assert _findings(source, rule.name) == [(line, "HDL001")], source
+
+
+@pytest.mark.parametrize("rule", ENTRIES, ids=lambda a: f"{a.name}-{a.returns_via}")
+def test_clean_is_silent(rule: AcquireRule) -> None:
+    source, _ = snippet(rule, leak=False)
+    assert _findings(source, rule.name) == [], source
