@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import re
 import sys
 import threading
 import tokenize
@@ -96,7 +97,10 @@ def parse(text: str) -> ParsedSource:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        raise SourceError(f"libcst cannot parse the file: {exc.message}", exc.raw_line) from exc
+        where = _LIBCST_WHERE.search(exc.message)
+        line, column = (int(where[1]), int(where[2])) if where else (exc.raw_line, 0)
+        raise SourceError(f"libcst cannot parse line {line}, column {column}, which Python "
+                          f"accepts", line) from exc
     except RecursionError as exc:
         raise SourceError("too deeply nested for libcst") from exc
     return ParsedSource(text, tree, module)
@@ -131,3 +135,5 @@ def run_with_big_stack(fn: Callable[[], T]) -> T:
 
 
 _stack_lock = threading.Lock()
+#: libcst's native parser says where it stopped as "error at LINE:COLUMN".
+_LIBCST_WHERE = re.compile(r"error at (\d+):(\d+)")

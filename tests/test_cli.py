@@ -2,6 +2,7 @@
 
 The stand-in reports a finding wherever a line has ``HDLnnn(``: code ``HDLnnn`` at that
 column. Its findings come back in reverse order so the tests see the CLI's own sorting.
+With it the prefilter lets every file through, as the stand-in has no tracked names.
 """
 
 from __future__ import annotations
@@ -24,11 +25,15 @@ from handlelint.selection import Selection, parse_codes
 
 MARK = re.compile(r"\b(HDL\d{3})\(")
 LINE_END = re.compile(r"\r\n|\r|\n")
+#: The summary line the command prints last on stderr.
+SUMMARY = re.compile(r"^handlelint: (\d+) files? checked \((\d+) skipped by the prefilter\), "
+                     r"(\d+) findings?, \d+\.\d\d s$")
 
 
 def fake_check_source(source: str | bytes, path: str = "<string>",
                       config: Config | None = None, *, force: bool = False,
-                      report_python_errors: bool = True) -> list[Finding]:
+                      report_python_errors: bool = True, strict: bool = False,
+                      explain: bool = False) -> list[Finding]:
     text = source.decode("utf-8") if isinstance(source, bytes) else source
     found = [
         Finding(lineno, m.start(), m.group(1), f"fake finding in {Path(path).name}")
@@ -41,6 +46,7 @@ def fake_check_source(source: str | bytes, path: str = "<string>",
 @pytest.fixture
 def fake_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "check_source", fake_check_source)
+    monkeypatch.setattr(cli, "passes_prefilter", lambda data, config: True)
 
 
 def write(path: Path, text: str) -> Path:
@@ -50,8 +56,13 @@ def write(path: Path, text: str) -> Path:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], str]:
+    """Exit status, stdout's lines, and stderr less the summary line (checked to be last)."""
     code = cli.main(list(argv))
     out, err = capsys.readouterr()
+    if code != 2:
+        *rest, last = err.splitlines(keepends=True)
+        assert SUMMARY.match(last.rstrip("\n")), f"no summary line last on stderr: {err!r}"
+        err = "".join(rest)
     return code, out.splitlines(), err
 
 
@@ -155,16 +166,19 @@ def test_force_reaches_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     seen: list[tuple[object, bool]] = []
 
     def spy(source: str | bytes, path: str = "<string>", config: Config | None = None, *,
-            force: bool = False, report_python_errors: bool = True) -> list[Finding]:
+            force: bool = False, report_python_errors: bool = True,
+            explain: bool = False) -> list[Finding]:
         seen.append((source, force))
         return []
 
     monkeypatch.setattr(cli, "check_source", spy)
     f = write(tmp_path / "a.py", "x = 1\n")
-    run(capsys, str(f))
+    g = write(tmp_path / "g.py", "h = clusapi.OpenCluster(None)\n")
+    run(capsys, str(f))  # no tracked name: the prefilter skips it, the engine is not asked
+    run(capsys, str(g))
     run(capsys, "--force", str(f))
     # Bytes, so the engine decodes them the way Python does.
-    assert seen == [(b"x = 1\n", False), (b"x = 1\n", True)]
+    assert seen == [(b"h = clusapi.OpenCluster(None)\n", False), (b"x = 1\n", True)]
 
 
 # --- --select and --ignore -------------------------------------------------------------
@@ -317,12 +331,14 @@ def test_file_named_twice_checked_once(tmp_path: Path,
 def test_engine_exception_becomes_hdl000(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     def flaky(source: str | bytes, path: str = "<string>", config: Config | None = None, *,
-              force: bool = False, report_python_errors: bool = True) -> list[Finding]:
+              force: bool = False, report_python_errors: bool = True,
+              explain: bool = False) -> list[Finding]:
         if path.endswith("bad.py"):
             raise RuntimeError("boom\nwith a second line")
         return fake_check_source(source, path)
 
     monkeypatch.setattr(cli, "check_source", flaky)
+    monkeypatch.setattr(cli, "passes_prefilter", lambda data, config: True)
     bad = write(tmp_path / "bad.py", "x = 1\n")
     good = write(tmp_path / "good.py", "HDL001()\n")
     code, out, err = run(capsys, str(tmp_path))
@@ -432,6 +448,9 @@ def test_import_does_not_need_flake8() -> None:
 def test_python_m_handlelint(tmp_path: Path) -> None:
     write(tmp_path / "a.py", "x = 1\n")
     proc = python("-m", "handlelint", "--jobs", "1", ".", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert SUMMARY.match(proc.stderr.rstrip("\n")), proc.stderr
+    proc = python("-m", "handlelint", "--jobs", "1", "--quiet", ".", cwd=tmp_path)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
     proc = python("-m", "handlelint", "missing.py", cwd=tmp_path)
     assert proc.returncode == 2 and "missing.py" in proc.stderr
