@@ -11,6 +11,8 @@ import os
 
 import pytest
 
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")  # from generated programs
+
 hypothesmith = pytest.importorskip("hypothesmith")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
