@@ -71,3 +71,31 @@ def test_hdl002_message_in_full(capsys: pytest.CaptureFixture[str],
         "fixtures/core/hdl002.py:29:10: HDL002 group handle 'hg' from OpenClusterGroup() "
         "is not closed with CloseClusterGroup() if notify_operator() raises at line 33"
     )
+
+
+def test_jobs_2_equals_jobs_1_on_the_fixtures(capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    main(["fixtures", "examples", "--jobs", "1"])
+    serial = capsys.readouterr().out
+    main(["fixtures", "examples", "--jobs", "2"])
+    parallel = capsys.readouterr().out
+    assert serial.count("\n") > 100
+    assert parallel == serial
+
+
+def test_sarif_carries_the_explained_path(capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.chdir(ROOT)
+    main(["examples/cluster_maintenance.py", "--format", "sarif", "--explain", "--jobs", "1"])
+    log = json.loads(capsys.readouterr().out)
+    (run,) = log["runs"]
+    first = run["results"][0]
+    assert first["ruleId"] == "HDL001"
+    region = first["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (138, 10)
+    flow = first["codeFlows"][0]["threadFlows"][0]["locations"]
+    lines = [step["location"]["physicalLocation"]["region"]["startLine"] for step in flow]
+    assert lines == [138, 139, 143, 145, 145]
