@@ -9,9 +9,10 @@ import libcst as cst
 from handlelint.attributes import AttributeCheck
 from handlelint.cfg.builder import build_cfg
 from handlelint.config import Config
-from handlelint.dataflow.lattice import Env, join
+from handlelint.dataflow.lattice import Env
 from handlelint.dataflow.liveness import LIVENESS_MIN_NODES, live_after
-from handlelint.dataflow.solver import Solver, SolverLimit
+from handlelint.dataflow.partition import solve
+from handlelint.dataflow.solver import SolverLimit
 from handlelint.dataflow.transfer import HandleTransfer
 from handlelint.findings import Finding
 from handlelint.index import ModuleIndex, index_module
@@ -95,16 +96,14 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
     if len(cfg.nodes) >= LIVENESS_MIN_NODES:
         transfer.live = live_after(cfg)
     try:
-        states = Solver(cfg, join, transfer).solve(Env())
+        splits = solve(cfg, transfer, Env())
     except SolverLimit as exc:
         line = positions.line(scope, 1)
         return [Finding(line, 0, "HDL000", f"cannot analyse '{name}': {exc}")]
-    transfer.events = []
-    for nid in sorted(states):
-        transfer(cfg.nodes[nid], states[nid])
-    chosen = choose(transfer.events)
+    chosen = choose(transfer.events or [])
     steps = None
     if explain:
+        states = {nid: split.merged() for nid, split in splits.items()}
         steps = explain_all(cfg, states, transfer,
                             {site: event for site, (_, event) in chosen.items()})
     findings = leak_findings(transfer.sites, transfer.site_names, chosen, steps)

@@ -27,9 +27,10 @@ import libcst as cst
 
 from handlelint.cfg.builder import build_cfg
 from handlelint.cfg.model import CFG, NodeKind
-from handlelint.dataflow.lattice import Env, H, join
+from handlelint.dataflow.lattice import Env, H
 from handlelint.dataflow.liveness import LIVENESS_MIN_NODES, live_after
-from handlelint.dataflow.solver import Solver, SolverLimit
+from handlelint.dataflow.partition import solve
+from handlelint.dataflow.solver import SolverLimit
 from handlelint.dataflow.transfer import HandleTransfer
 from handlelint.index import ModuleIndex
 from handlelint.positions import Positions
@@ -185,14 +186,12 @@ class Summaries:
             env.names[name] = frozenset({site})
             env.sites[site] = {H.MAYBE_NULL: None}
         try:
-            states = Solver(graph, join, transfer).solve(env)
+            splits = solve(graph, transfer, env)
         except SolverLimit:
             return Summary()
-        transfer.events = []
-        for nid in sorted(states):
-            transfer(graph.nodes[nid], states[nid])
-        exits = [states[n.id] for n in graph.nodes
-                 if n.kind in (NodeKind.RETURN_EXIT, NodeKind.END_EXIT) and n.id in states]
+        exits = [part for n in graph.nodes
+                 if n.kind in (NodeKind.RETURN_EXIT, NodeKind.END_EXIT) and n.id in splits
+                 for part in splits[n.id].parts.values()]
         releases, borrows = set(), set()
         for i in range(len(params)):
             seen: set[H] = set()

@@ -70,6 +70,8 @@ class HandleTransfer(CallEffects):
         self._node = 0
         #: Names read after each node (see :mod:`~handlelint.dataflow.liveness`), if known.
         self.live: dict[int, frozenset[str]] | None = None
+        #: Flag names whose truth is tracked as facts (see ``partition``).
+        self.flags: frozenset[str] = frozenset()
 
     # -- the solver's interface --------------------------------------------------------
 
@@ -164,6 +166,9 @@ class HandleTransfer(CallEffects):
                 value: frozenset[int], work: Work) -> None:
         if isinstance(target, cst.Name):
             self._bind_name(target.value, value, work)
+            truth = constant_truth(value_expr) if target.value in self.flags else None
+            if truth is not None:
+                work.env.facts = work.env.facts | {(target.value, truth)}
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]
             if (isinstance(value_expr, (cst.Tuple, cst.List))
@@ -216,6 +221,8 @@ class HandleTransfer(CallEffects):
         if self.all_escape or name in self.escaping:
             self._escape(value, work)
         work.env.status.pop(name, None)
+        if name in self.flags:
+            work.env.facts = frozenset(f for f in work.env.facts if f[0] != name)
         if name in work.env.closed:
             work.env.closed = work.env.closed - {name}
         if value:
@@ -356,7 +363,14 @@ class HandleTransfer(CallEffects):
                 del env.names[name]
 
     def _refine(self, env: Env, test: cst.BaseExpression, side: bool) -> Env | None:
-        """The state on the ``side`` edge of a null check or a status check."""
+        """The state on the ``side`` edge of a null check, status check or flag test."""
+        if isinstance(test, cst.Name) and test.value in self.flags and not env.names.get(
+                test.value):
+            if (test.value, not side) in env.facts:
+                return None
+            out = env.copy()
+            out.facts = env.facts | {(test.value, side)}
+            return out
         status = self._tested_status(env, test)
         if status is not None:
             site, success = status
@@ -415,6 +429,17 @@ class HandleTransfer(CallEffects):
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return list(children(node))
+
+
+def constant_truth(expr: cst.BaseExpression) -> bool | None:
+    """The truth of a constant (True, False, None, a number, a string), else None."""
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+        return expr.value == "True"
+    if isinstance(expr, cst.Integer):
+        return expr.value.strip("0_xXoObB") != ""
+    if isinstance(expr, cst.SimpleString):
+        return len(expr.evaluated_value or "") > 0
+    return None
 
 
 def _refine_site(env: Env, site: int, non_null: bool) -> Env | None:

@@ -1,0 +1,122 @@
+"""Path-sensitivity where it pays: states kept apart by what is known of flag variables.
+
+Merging every path at every join (the plain lattice) loses correlations such as
+
+    ok = False
+    h = OpenCluster(None)
+    if h:
+        ok = True
+    ...
+    if ok:
+        CloseCluster(h)
+
+This module keeps, at each node, one state per combination of *facts* (a flag name known
+true or false), as ESP-style property simulation does: states with the same facts are
+joined as before, states with different facts stay apart, and a test of a flag whose
+value is known on some state sends that state down one side only. Only *flags* get facts:
+names tested as a bare condition (``if flag:`` / ``if not flag:``) twice or more, or tested
+once and assigned a constant, so code without such correlations keeps exactly one state
+per node. At most :data:`MAX_PARTS` states are kept; past that they are merged into one
+(their facts intersected), so the cost stays linear.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Mapping, Optional
+
+import libcst as cst
+
+from handlelint.cfg.model import CFG, EdgeKind, Node, NodeKind
+from handlelint.dataflow.lattice import Env, join
+from handlelint.dataflow.solver import Solver
+from handlelint.dataflow.transfer import HandleTransfer, constant_truth
+
+#: States kept apart at one node before they are merged.
+MAX_PARTS = 8
+
+
+class Split:
+    """A few environments, one per set of facts. Treated as immutable."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: dict[frozenset[tuple[str, bool]], Env]) -> None:
+        self.parts = parts
+
+    @staticmethod
+    def of(env: Env) -> Split:
+        return Split({env.facts: env})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Split) and self.parts == other.parts
+
+    def __hash__(self) -> int:  # pragma: no cover - never hashed
+        raise TypeError("Split is not hashable")
+
+    def merged(self) -> Env:
+        """All parts joined into one environment (facts kept only where all agree)."""
+        envs = list(self.parts.values())
+        out = envs[0]
+        for env in envs[1:]:
+            out = join(out, env)
+        return out
+
+
+def join_split(a: Split, b: Split) -> Split:
+    """Join part by part; too many parts collapse into one."""
+    parts = dict(a.parts)
+    for facts, env in b.parts.items():
+        mine = parts.get(facts)
+        parts[facts] = env if mine is None else join(mine, env)
+    if len(parts) > MAX_PARTS:
+        return Split.of(Split(parts).merged())
+    return Split(parts)
+
+
+class PartitionedTransfer:
+    """Runs a :class:`HandleTransfer` on each part and regroups the results by facts."""
+
+    def __init__(self, inner: HandleTransfer) -> None:
+        self.inner = inner
+
+    def __call__(self, node: Node, state: Split) -> Mapping[EdgeKind, Optional[Split]]:
+        grouped: dict[EdgeKind, Split] = {}
+        for env in state.parts.values():
+            for kind, out in self.inner(node, env).items():
+                if out is None:
+                    continue
+                mine = grouped.get(kind)
+                grouped[kind] = Split.of(out) if mine is None else join_split(mine, Split.of(out))
+        return grouped
+
+
+def flag_names(cfg: CFG) -> frozenset[str]:
+    """Names worth facts: tested bare twice, or tested once and assigned a constant."""
+    tested: Counter[str] = Counter()
+    constant: set[str] = set()
+    for node in cfg.nodes:
+        element = node.element
+        if node.kind is NodeKind.TEST and isinstance(element, cst.Name):
+            tested[element.value] += 1
+        elif node.kind is NodeKind.STMT and isinstance(element, cst.Assign):
+            if constant_truth(element.value) is not None:
+                constant.update(t.target.value for t in element.targets
+                                if isinstance(t.target, cst.Name))
+    return frozenset(n for n, count in tested.items() if count >= 2 or n in constant)
+
+
+def solve(cfg: CFG, transfer: HandleTransfer, initial: Env) -> dict[int, Split]:
+    """Solve ``cfg`` with flags taken from it; then replay every node to report.
+
+    The replay runs the transfer function once more on each part of each node's final
+    input state with ``transfer.events`` set, which is when leaks are recorded.
+    Raises :class:`~handlelint.dataflow.solver.SolverLimit` past the visit bound.
+    """
+    transfer.flags = flag_names(cfg)
+    splits = Solver(cfg, join_split, PartitionedTransfer(transfer)).solve(Split.of(initial))
+    transfer.events = []
+    for nid in sorted(splits):
+        for env in splits[nid].parts.values():
+            transfer(cfg.nodes[nid], env)
+    return splits
