@@ -100,7 +100,7 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
     except SolverLimit as exc:
         line = positions.line(scope, 1)
         return [Finding(line, 0, "HDL000", f"cannot analyse '{name}': {exc}")]
-    chosen = choose(transfer.events or [])
+    chosen = choose(transfer.events)
     steps = None
     if explain:
         states = {nid: split.merged() for nid, split in splits.items()}

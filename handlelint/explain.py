@@ -144,7 +144,7 @@ def explain_all(cfg: CFG, states: Mapping[int, Env], transfer: Transfer,
                 chosen: Mapping[int, LeakEvent]) -> dict[int, tuple[Step, ...]]:
     """Steps for the chosen event of each reported site (``transfer`` gives edge states)."""
     cache: dict[int, Mapping[EdgeKind, Env | None]] = {}
-    events, transfer.events = transfer.events, None
+    transfer.recording = False
 
     def outs(nid: int) -> Mapping[EdgeKind, Env | None]:
         if nid not in cache:
@@ -156,4 +156,4 @@ def explain_all(cfg: CFG, states: Mapping[int, Env], transfer: Transfer,
                                  transfer.acquired_at.get(site, set()), event)
                 for site, event in chosen.items()}
     finally:
-        transfer.events = events
+        transfer.recording = True

@@ -26,6 +26,10 @@ import libcst as cst
 class EdgeKind(enum.Enum):
     """What an edge means; the solver asks the transfer function for one state per kind."""
 
+    # Members are singletons: hash by identity (Enum's own hash is a Python-level call,
+    # and these are dictionary keys on every edge the solver follows).
+    __hash__ = object.__hash__
+
     NORMAL = "normal"
     TRUE = "true"
     FALSE = "false"
@@ -36,6 +40,10 @@ class EdgeKind(enum.Enum):
 
 class NodeKind(enum.Enum):
     """What a node holds, and so how the transfer function reads it."""
+
+    # Members are singletons: hash by identity (Enum's own hash is a Python-level call,
+    # and these are dictionary keys on every edge the solver follows).
+    __hash__ = object.__hash__
 
     ENTRY = "entry"
     STMT = "stmt"          # a small statement (assignment, expression, del, ...)

@@ -13,13 +13,14 @@ classified by the resolver (SPEC section 2):
   cluster handle may be closed, is a use after release (HDL005);
 * an unknown call lets its handle arguments escape and may raise.
 
-Findings at calls (HDL003-HDL005) are collected in :attr:`call_findings` during the
-reporting pass only.
+Leaks and findings at calls (HDL003-HDL005) are recorded per node visit (see
+:class:`Record`): when the solver stops, each node's last visit saw its final input
+state, so the records of last visits are the results and no second pass is needed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import libcst as cst
@@ -62,6 +63,15 @@ _INVALID_HANDLE = frozenset({"INVALID_HANDLE_VALUE"})
 _POINTER_HELPERS = frozenset({"byref", "pointer", "addressof"})
 
 
+@dataclass
+class Record:
+    """What one visit of a node found (replaced at each visit of the node)."""
+
+    events: list[LeakEvent] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    returns: list[AcquireRule] = field(default_factory=list)
+
+
 class Work:
     """The mutable state of one node's evaluation."""
 
@@ -82,8 +92,8 @@ class CallEffects:
     pos: Positions
     sites: list[Site]
     site_names: dict[int, str]
-    events: list[LeakEvent] | None
-    call_findings: list[Finding]
+    records: dict[int, Record]
+    recording: bool
     borrow_unknown: bool
     _site_of: dict[int, int]
     _parents: dict[int, set[int]]
@@ -185,11 +195,10 @@ class CallEffects:
             self.sites.append(Site(site, call, info.acquire, line, col, info.name))
             self._site_of[id(call)] = site
         old = work.env.sites.get(site)
-        if old is not None and self.events is not None:
+        if old is not None:
             leaky, origin = leak_origin(old)
             if leaky:
-                self.events.append(LeakEvent(site, "reacquire", self._line, origin,
-                                             self._node))
+                self._record_leak(LeakEvent(site, "reacquire", self._line, origin, self._node))
         work.env.sites[site] = {H.MAYBE_NULL: None}
         work.fresh.add(site)
         self.acquired_at.setdefault(site, set()).add(self._node)
@@ -248,15 +257,33 @@ class CallEffects:
                                            f"was closed")
                         break
 
+    def begin(self, node: int) -> None:
+        """A new visit of ``node``: forget what its earlier visits recorded."""
+        self.records[node] = Record()
+
+    def _record_leak(self, event: LeakEvent) -> None:
+        if self.recording:
+            self.records[self._node].events.append(event)
+
+    @property
+    def events(self) -> list[LeakEvent]:
+        """The leaks of the last visit of every node, in node order."""
+        return [e for n in sorted(self.records) for e in self.records[n].events]
+
+    @property
+    def call_findings(self) -> list[Finding]:
+        """HDL003-HDL005 of the last visit of every node, in node order."""
+        return [f for n in sorted(self.records) for f in self.records[n].findings]
+
     def _call_finding(self, call: cst.Call, code: str, site: int, text: str) -> None:
-        if self.events is None:
+        if not self.recording:
             return
         rule = self.sites[site].rule
         name = self.site_names.get(site)
         var = f" '{name}'" if name else ""
         line, col = self.pos.get(call) or (self._line, 0)
         message = f"{rule.words}{var} from {self.sites[site].source}() {text}"
-        self.call_findings.append(Finding(line, col, code, message))
+        self.records[self._node].findings.append(Finding(line, col, code, message))
 
     def pseudo_site(self, index: int, rule: AcquireRule) -> int:
         """A site standing for parameter ``index`` while a function is summarised."""

@@ -28,6 +28,10 @@ from typing import Mapping, Optional
 class H(enum.Enum):
     """The states of one acquire site."""
 
+    # Members are singletons: hash by identity (Enum's own hash is a Python-level call,
+    # and these are dictionary keys on every edge the solver follows).
+    __hash__ = object.__hash__
+
     MAYBE_NULL = "maybe-null"
     OPEN = "open"
     NULL = "null"

@@ -81,6 +81,11 @@ class PartitionedTransfer:
         self.inner = inner
 
     def __call__(self, node: Node, state: Split) -> Mapping[EdgeKind, Optional[Split]]:
+        self.inner.begin(node.id)
+        if len(state.parts) == 1:
+            (env,) = state.parts.values()
+            return {kind: Split.of(out) for kind, out in self.inner(node, env).items()
+                    if out is not None}
         grouped: dict[EdgeKind, Split] = {}
         for env in state.parts.values():
             for kind, out in self.inner(node, env).items():
@@ -107,16 +112,9 @@ def flag_names(cfg: CFG) -> frozenset[str]:
 
 
 def solve(cfg: CFG, transfer: HandleTransfer, initial: Env) -> dict[int, Split]:
-    """Solve ``cfg`` with flags taken from it; then replay every node to report.
+    """Solve ``cfg`` with the flags taken from it; ``transfer`` keeps what it recorded.
 
-    The replay runs the transfer function once more on each part of each node's final
-    input state with ``transfer.events`` set, which is when leaks are recorded.
     Raises :class:`~handlelint.dataflow.solver.SolverLimit` past the visit bound.
     """
     transfer.flags = flag_names(cfg)
-    splits = Solver(cfg, join_split, PartitionedTransfer(transfer)).solve(Split.of(initial))
-    transfer.events = []
-    for nid in sorted(splits):
-        for env in splits[nid].parts.values():
-            transfer(cfg.nodes[nid], env)
-    return splits
+    return Solver(cfg, join_split, PartitionedTransfer(transfer)).solve(Split.of(initial))

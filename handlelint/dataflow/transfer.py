@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping, Optional
 import libcst as cst
 
 from handlelint.cfg.model import EdgeKind, Node, NodeKind
-from handlelint.dataflow.calls import CallEffects, LeakEvent, Site, Work
+from handlelint.dataflow.calls import CallEffects, LeakEvent, Record, Site, Work
 from handlelint.dataflow.lattice import LEAKY, Env, H, Origin, leak_origin
 from handlelint.findings import Finding
 from handlelint.positions import Positions
@@ -58,10 +58,9 @@ class HandleTransfer(CallEffects):
         self.sites: list[Site] = []
         self._site_of: dict[int, int] = {}
         self.site_names: dict[int, str] = {}
-        self.events: list[LeakEvent] | None = None
-        self.call_findings: list[Finding] = []
-        #: The rule of a fresh handle a ``return`` hands out (for summaries).
-        self.returned_rule: AcquireRule | None = None
+        self.records: dict[int, Record] = {}
+        #: False while ``--explain`` replays nodes: nothing is recorded then.
+        self.recording = True
         self.borrow_unknown = borrow_unknown
         self._parents: dict[int, set[int]] = {}
         self._parent_names: dict[int, set[str]] = {}
@@ -124,43 +123,55 @@ class HandleTransfer(CallEffects):
     # -- statements -------------------------------------------------------------------------
 
     def _statement(self, node: Node, element: cst.CSTNode | None, work: Work) -> None:
-        if isinstance(element, cst.Expr):
-            self.eval(element.value, work)
-        elif isinstance(element, cst.Assign):
+        """A simple statement, a ``with`` item, a nested def, or an expression node.
+
+        Compared by exact type: ``isinstance`` on libcst classes goes through the slow
+        ABC machinery, and this runs for every node of every solved graph.
+        """
+        kind = type(element)
+        if kind is cst.Expr:
+            self.eval(element.value, work)  # type: ignore[union-attr]
+        elif kind is cst.Assign:
+            assert isinstance(element, cst.Assign)
             value = self.eval(element.value, work)
             for target in element.targets:
                 self._assign(target.target, element.value, value, work)
             status_site = work.status_of.get(id(element.value))
             if status_site is not None and isinstance(element.targets[0].target, cst.Name):
                 work.env.status[element.targets[0].target.value] = frozenset({status_site})
-        elif isinstance(element, (cst.AnnAssign, cst.AugAssign)):
+        elif kind is cst.AnnAssign or kind is cst.AugAssign:
+            assert isinstance(element, (cst.AnnAssign, cst.AugAssign))
             if element.value is not None:
                 value = self.eval(element.value, work)
                 if isinstance(element, cst.AugAssign):
                     self._escape(value, work)
                 else:
                     self._assign(element.target, element.value, value, work)
-        elif isinstance(element, cst.Return):
+        elif kind is cst.Return:
+            assert isinstance(element, cst.Return)
             if element.value is not None:
                 value = self.eval(element.value, work)
                 self._note_returned(value, work)
                 self._escape(value, work)
-        elif isinstance(element, cst.Del):
+        elif kind is cst.Del:
+            assert isinstance(element, cst.Del)
             for name in _target_names(element.target):
                 work.env.names.pop(name, None)
-        elif isinstance(element, (cst.FunctionDef, cst.ClassDef)):
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
+            assert isinstance(element, (cst.FunctionDef, cst.ClassDef))
             for deco in element.decorators:
                 self.eval(deco.decorator, work)
             work.env.names.pop(element.name.value, None)
-        elif isinstance(element, cst.WithItem):
+        elif kind is cst.WithItem:
+            assert isinstance(element, cst.WithItem)
             value = self.eval(element.item, work)
             if element.asname is not None:
                 self._assign(element.asname.name, element.item, value, work)
-        elif isinstance(element, cst.BaseExpression):
-            self.eval(element, work)
-        elif isinstance(element, (cst.Import, cst.ImportFrom)):
+        elif kind is cst.Import or kind is cst.ImportFrom:
             for name in _bound_names(element):
                 work.env.names.pop(name, None)
+        elif isinstance(element, cst.BaseExpression):
+            self.eval(element, work)
 
     def _assign(self, target: cst.BaseExpression, value_expr: cst.BaseExpression,
                 value: frozenset[int], work: Work) -> None:
@@ -191,12 +202,19 @@ class HandleTransfer(CallEffects):
 
     def _note_returned(self, value: frozenset[int], work: Work) -> None:
         """For summaries: a fresh handle of this scope that may be returned open."""
-        if self.events is None:
+        if not self.recording:
             return
         for site in sorted(value):
             if self.sites[site].call is not None and work.env.sites.get(site, {}).keys() & LEAKY:
-                if self.returned_rule is None:
-                    self.returned_rule = self.sites[site].rule
+                self.records[self._node].returns.append(self.sites[site].rule)
+
+    @property
+    def returned_rule(self) -> AcquireRule | None:
+        """The rule of a fresh handle some ``return`` hands out (for summaries)."""
+        for node in sorted(self.records):
+            if self.records[node].returns:
+                return self.records[node].returns[0]
+        return None
 
     def _value_of(self, expr: cst.BaseExpression, work: Work) -> frozenset[int]:
         """The sites of an already evaluated element (names only; no new effects)."""
@@ -344,9 +362,9 @@ class HandleTransfer(CallEffects):
             held |= sites
         for site in [s for s in env.sites if s not in held]:
             leaky, origin = leak_origin(env.sites.pop(site))
-            if leaky and self.events is not None:
+            if leaky:
                 kind = "discard" if site in work.fresh else lost_kind
-                self.events.append(LeakEvent(site, kind, self._line, origin, self._node))
+                self._record_leak(LeakEvent(site, kind, self._line, origin, self._node))
         for name in [n for n, sites in env.status.items() if not sites & env.sites.keys()]:
             del env.status[name]
         if work.exc is not None:
@@ -417,14 +435,12 @@ class HandleTransfer(CallEffects):
         return site, success_when_true
 
     def _report_exit(self, node: Node, env: Env) -> None:
-        if self.events is None:
-            return
         kind = {NodeKind.RETURN_EXIT: "return", NodeKind.END_EXIT: "end"}.get(node.kind, "raise")
         for site, val in env.sites.items():
             leaky, origin = leak_origin(val)
             if leaky:
                 line = node.line if kind != "raise" or origin is None else origin.line
-                self.events.append(LeakEvent(site, kind, line, origin, node.id))
+                self._record_leak(LeakEvent(site, kind, line, origin, node.id))
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
