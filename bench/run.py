@@ -11,9 +11,7 @@ exactly each side measures.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
-import io
 import os
 import platform
 import statistics

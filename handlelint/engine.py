@@ -59,5 +59,3 @@ def check_source(source: str | bytes, path: str = "<string>", config: Config | N
         if strict:
             raise
         return [Finding(1, 0, "HDL000", f"internal error: {type(exc).__name__}: {exc}")]
-
-

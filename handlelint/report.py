@@ -49,8 +49,8 @@ def choose(events: Sequence[LeakEvent]) -> dict[int, tuple[str, LeakEvent]]:
         if clean:
             chosen[site] = ("HDL001", min(clean, key=lambda e: (e.line, e.kind)))
         else:
-            chosen[site] = ("HDL002", min(site_events, key=lambda e: (e.origin or e.line,
-                                                                       e.kind)))
+            # Every event here went through an unexpected exception: it has an origin.
+            chosen[site] = ("HDL002", min(site_events, key=lambda e: (e.origin, e.kind)))
     return chosen
 
 

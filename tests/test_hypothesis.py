@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from handlelint.engine import check_source  # noqa: E402
 from handlelint.findings import Finding  # noqa: E402
 
-#: Raise locally for a longer hunt: HANDLELINT_HYPOTHESIS_EXAMPLES=500 pytest tests/test_hypothesis.py
+#: Raise locally for a longer hunt:
+#: HANDLELINT_HYPOTHESIS_EXAMPLES=500 pytest tests/test_hypothesis.py
 MAX_EXAMPLES = int(os.environ.get("HANDLELINT_HYPOTHESIS_EXAMPLES", "30"))
 
 SETTINGS = settings(

@@ -163,7 +163,8 @@ def test_10000_line_function_with_one_leak(tmp_path: Path,
             body.append(f"    x{i} = {i} * 2")
         i += 1
     body += ["    leaked = clusapi.OpenCluster(None)", "    return x1"]
-    source = "import ctypes\nclusapi = ctypes.windll.clusapi\n\n\ndef big():\n" + "\n".join(body) + "\n"
+    header = "import ctypes\nclusapi = ctypes.windll.clusapi\n\n\ndef big():\n"
+    source = header + "\n".join(body) + "\n"
     assert source.count("\n") > 10_000
     leak_line = source.splitlines().index("    leaked = clusapi.OpenCluster(None)") + 1
     code, lines = run_cli(tmp_path, capsys, source.encode())

@@ -30,7 +30,8 @@ import libcst as cst
 from handlelint.cfg.model import CFG, EdgeKind, Node, NodeKind
 from handlelint.dataflow.lattice import Env, join
 from handlelint.dataflow.solver import Solver
-from handlelint.dataflow.transfer import HandleTransfer, constant_truth
+from handlelint.dataflow.conditions import constant_truth
+from handlelint.dataflow.transfer import HandleTransfer
 
 #: States kept apart at one node before they are merged.
 MAX_PARTS = 8

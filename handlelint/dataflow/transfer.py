@@ -18,24 +18,22 @@ over the fixpoint to report, when leaks are recorded as :class:`LeakEvent`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
 import libcst as cst
 
 from handlelint.cfg.model import EdgeKind, Node, NodeKind
 from handlelint.dataflow.calls import CallEffects, LeakEvent, Record, Site, Work
-from handlelint.dataflow.lattice import LEAKY, Env, H, Origin, leak_origin
-from handlelint.findings import Finding
+from handlelint.dataflow.conditions import constant_truth, refine
+from handlelint.dataflow.lattice import LEAKY, Env, Origin, leak_origin
 from handlelint.positions import Positions
 from handlelint.rules import AcquireRule
-from handlelint.resolve import Resolver, dotted, final_name
+from handlelint.resolve import Resolver
 from handlelint.walk import children, preorder
 
 __all__ = ["HandleTransfer", "LeakEvent", "Site"]
 
 
-_NONE_LIKE = ("None", "NULL")
 _EMPTY: frozenset[int] = frozenset()
 _LEAVES = frozenset({
     cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis,
@@ -381,58 +379,15 @@ class HandleTransfer(CallEffects):
                 del env.names[name]
 
     def _refine(self, env: Env, test: cst.BaseExpression, side: bool) -> Env | None:
-        """The state on the ``side`` edge of a null check, status check or flag test."""
-        if isinstance(test, cst.Name) and test.value in self.flags and not env.names.get(
-                test.value):
-            if (test.value, not side) in env.facts:
-                return None
-            out = env.copy()
-            out.facts = env.facts | {(test.value, side)}
-            return out
-        status = self._tested_status(env, test)
-        if status is not None:
-            site, success = status
-            return _refine_site(env, site, success == side)
-        tested = _tested_name(test)
-        if tested is None:
-            return env
-        name, positive = tested
-        sites = env.names.get(name)
-        if not sites or len(sites) != 1:
-            return env
-        (site,) = sites
-        return _refine_site(env, site, positive == side)
+        """The state on the ``side`` edge of a condition (see :mod:`.conditions`)."""
+        return refine(env, test, side, self.flags, self._out_param_site)
 
-    def _tested_status(self, env: Env, test: cst.BaseExpression) -> tuple[int, bool] | None:
-        """The out-parameter site a status check decides, and whether true means success.
-
-        ``status`` / ``F(...)`` alone is true on failure (a non-zero error code);
-        ``== 0`` / ``== ERROR_SUCCESS`` is true on success, ``!=`` on failure.
-        """
-        subject: cst.BaseExpression = test
-        success_when_true = False
-        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-            comp = test.comparisons[0]
-            if not _is_success_code(comp.comparator):
-                return None
-            subject = test.left
-            if isinstance(subject, cst.NamedExpr):
-                subject = subject.value
-            if isinstance(comp.operator, (cst.Equal, cst.Is)):
-                success_when_true = True
-            elif not isinstance(comp.operator, (cst.NotEqual, cst.IsNot)):
-                return None
-        sites: frozenset[int] | None = None
-        if isinstance(subject, cst.Name):
-            sites = env.status.get(subject.value)
-        elif isinstance(subject, cst.Call) and id(subject) in self._site_of:
-            site = self._site_of[id(subject)]
-            if self.sites[site].rule.returns_via == "out_param":
-                sites = frozenset({site})
-        if not sites or len(sites) != 1:
-            return None
-        (site,) = sites
-        return site, success_when_true
+    def _out_param_site(self, call: cst.Call) -> int | None:
+        """The out-parameter site a call of this scope acquires, if it is one."""
+        site = self._site_of.get(id(call))
+        if site is not None and self.sites[site].rule.returns_via == "out_param":
+            return site
+        return None
 
     def _report_exit(self, node: Node, env: Env) -> None:
         kind = {NodeKind.RETURN_EXIT: "return", NodeKind.END_EXIT: "end"}.get(node.kind, "raise")
@@ -445,71 +400,6 @@ class HandleTransfer(CallEffects):
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return list(children(node))
-
-
-def constant_truth(expr: cst.BaseExpression) -> bool | None:
-    """The truth of a constant (True, False, None, a number, a string), else None."""
-    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
-        return expr.value == "True"
-    if isinstance(expr, cst.Integer):
-        return expr.value.strip("0_xXoObB") != ""
-    if isinstance(expr, cst.SimpleString):
-        return len(expr.evaluated_value or "") > 0
-    return None
-
-
-def _refine_site(env: Env, site: int, non_null: bool) -> Env | None:
-    """``site`` known non-null (or null): None when that side is infeasible."""
-    val = env.sites.get(site)
-    if val is None:
-        return env
-    refined: dict[H, Optional[Origin]] = {}
-    for st, origin in val.items():
-        if st is H.MAYBE_NULL:
-            refined[H.OPEN if non_null else H.NULL] = origin
-        elif st is H.OPEN and not non_null or st is H.NULL and non_null:
-            continue
-        else:
-            refined[st] = origin
-    if not refined:
-        return None
-    out = env.copy()
-    out.sites[site] = refined
-    return out
-
-
-def _is_success_code(expr: cst.BaseExpression) -> bool:
-    """``0`` or a name like ``ERROR_SUCCESS``."""
-    if isinstance(expr, cst.Integer):
-        return expr.value == "0"
-    return final_name(expr).endswith("SUCCESS")
-
-
-def _tested_name(test: cst.BaseExpression) -> tuple[str, bool] | None:
-    """The name a condition tests for null, and whether true means non-null."""
-    if isinstance(test, cst.Name):
-        return test.value, True
-    if isinstance(test, cst.NamedExpr) and isinstance(test.target, cst.Name):
-        return test.target.value, True
-    if isinstance(test, cst.Attribute) and test.attr.value == "value":
-        return _tested_name(test.value)
-    if (isinstance(test, cst.Call) and dotted(test.func) == "bool" and len(test.args) == 1):
-        return _tested_name(test.args[0].value)
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-        comp = test.comparisons[0]
-        other = comp.comparator
-        null = (isinstance(other, cst.Name) and other.value in _NONE_LIKE
-                or isinstance(other, cst.Integer) and other.value == "0")
-        if not null:
-            return None
-        inner = _tested_name(test.left)
-        if inner is None:
-            return None
-        if isinstance(comp.operator, (cst.Is, cst.Equal)):
-            return inner[0], not inner[1]
-        if isinstance(comp.operator, (cst.IsNot, cst.NotEqual)):
-            return inner
-    return None
 
 
 def _target_names(target: cst.CSTNode) -> list[str]:
