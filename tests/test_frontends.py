@@ -43,7 +43,7 @@ def test_cli_reports_every_mark(capsys: pytest.CaptureFixture[str],
 @needs_install
 def test_flake8_reports_every_mark() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select=HDL", "fixtures", "examples"],
+        [sys.executable, "-m", "flake8", "--isolated", "--select=HDL", "fixtures", "examples"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 1, proc.stderr
