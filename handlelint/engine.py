@@ -7,11 +7,17 @@ Pipeline, each step in its own module:
    all inside a worker thread with a large stack;
 3. :mod:`~handlelint.index` and :mod:`~handlelint.positions`: one walk over the module,
    positions borrowed from ``ast``;
-4. :mod:`~handlelint.resolve`: which calls acquire and release handles;
+4. :mod:`~handlelint.resolve`: which calls acquire and release handles, and
+   :mod:`~handlelint.summaries`: what the file's own functions do with them;
 5. per scope that acquires (every scope with ``force``): :mod:`~handlelint.cfg.builder`
-   builds the CFG, :mod:`~handlelint.dataflow.solver` solves the handle states of
+   builds the CFG, :mod:`~handlelint.dataflow.partition` solves the handle states of
    :mod:`~handlelint.dataflow.transfer` to a fixpoint, and :mod:`~handlelint.report`
-   turns the leaks into findings.
+   turns the leaks into findings (:mod:`~handlelint.explain` adds the path);
+6. per file: :mod:`~handlelint.restype` (HDL007) and :mod:`~handlelint.attributes`
+   (HDL006).
+
+Steps 2 to 6 live in :mod:`~handlelint.analysis`, imported (with libcst) only for files
+that pass the prefilter.
 
 Nothing escapes as an exception: a file that cannot be analysed gives HDL000.
 """
