@@ -85,9 +85,9 @@ def index_module(module: cst.Module) -> ModuleIndex:
             inner = (*chain, node)
             if not isinstance(node, cst.Lambda):
                 index.scopes.append(node)
-        kids = list(children(node))
-        for kid in reversed(kids):
-            stack.append((kid, inner))
+        kids = children(node)
+        kids.reverse()
+        stack.extend((kid, inner) for kid in kids)
     return index
 
 

@@ -38,6 +38,23 @@ _SKIP_FIELDS = frozenset({
 _fields: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 
 
+def _all_node_classes() -> frozenset[type]:
+    found: set[type] = set()
+    todo: list[type] = [cst.CSTNode]
+    while todo:
+        sub: type
+        for sub in todo.pop().__subclasses__():
+            found.add(sub)
+            todo.append(sub)
+    return frozenset(found)
+
+
+#: Every libcst node class: ``type(x) in NODE_CLASSES`` is a set lookup, while
+#: ``isinstance(x, cst.CSTNode)`` goes through the slow ABC machinery.
+NODE_CLASSES = _all_node_classes()
+_SEQUENCES = (list, tuple)
+
+
 def child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
     """The node-holding fields of ``kind`` in source order (cached per type)."""
     found = _fields.get(kind)
@@ -53,16 +70,18 @@ def child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
     return found
 
 
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The meaningful children of ``node`` in source order."""
+    out: list[cst.CSTNode] = []
+    nodes = NODE_CLASSES
     for name in child_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+        kind = type(value)
+        if kind in nodes:
+            out.append(value)
+        elif kind is list or kind is tuple:
+            out.extend(item for item in value if type(item) in nodes)
+    return out
 
 
 def preorder(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -71,6 +90,6 @@ def preorder(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         node = stack.pop()
         yield node
-        kids = list(children(node))
+        kids = children(node)
         kids.reverse()
         stack.extend(kids)

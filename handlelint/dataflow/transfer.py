@@ -399,7 +399,7 @@ class HandleTransfer(CallEffects):
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    return list(children(node))
+    return children(node)
 
 
 def _target_names(target: cst.CSTNode) -> list[str]:
