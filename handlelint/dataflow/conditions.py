@@ -8,7 +8,9 @@ On the two edges of a condition atom:
 * a status check of an out-parameter acquire (``status``, ``status != 0``,
   ``F(...) == ERROR_SUCCESS``, ``(status := F(...)) != 0``) makes it owned (open) on the
   success side and null (nothing acquired) on the failure side;
-* a bare test of a flag records the flag's value as a fact (see ``partition``).
+* a bare test of a flag records the flag's value as a fact (see ``partition``);
+* a bare test of a name assigned a null check (``ok = h is not None``) refines ``h``
+  as the null check itself would.
 
 A side on which the tested site has no state left, or that contradicts a known fact,
 is infeasible: the refinement returns None.
@@ -35,6 +37,12 @@ def refine(env: Env, test: cst.BaseExpression, side: bool, flags: frozenset[str]
         out = env.copy()
         out.facts = env.facts | {(test.value, side)}
         return out
+    if isinstance(test, cst.Name) and env.derived:
+        links = [(site, positive) for name, site, positive in env.derived
+                 if name == test.value]
+        if len(links) == 1:
+            site, positive = links[0]
+            return _refine_site(env, site, positive == side)
     status = _tested_status(env, test, out_param_site)
     if status is not None:
         site, success = status
@@ -48,6 +56,20 @@ def refine(env: Env, test: cst.BaseExpression, side: bool, flags: frozenset[str]
         return env
     (site,) = sites
     return _refine_site(env, site, positive == side)
+
+
+def derived_null_check(env: Env, value: cst.BaseExpression) -> tuple[int, bool] | None:
+    """For ``name = <null check of h>``: h's one site, and whether true means non-null."""
+    if not isinstance(value, (cst.Comparison, cst.Call)):
+        return None
+    tested = _tested_name(value)
+    if tested is None:
+        return None
+    sites = env.names.get(tested[0])
+    if not sites or len(sites) != 1:
+        return None
+    (site,) = sites
+    return site, tested[1]
 
 
 def _tested_status(env: Env, test: cst.BaseExpression,

@@ -64,13 +64,14 @@ SiteVal = Mapping[H, Optional[Origin]]
 class Env:
     """Names -> sites, and sites -> states with origins. Treated as immutable."""
 
-    __slots__ = ("names", "sites", "status", "closed", "facts")
+    __slots__ = ("names", "sites", "status", "closed", "facts", "derived")
 
     def __init__(self, names: dict[str, frozenset[int]] | None = None,
                  sites: dict[int, dict[H, Optional[Origin]]] | None = None,
                  status: dict[str, frozenset[int]] | None = None,
                  closed: frozenset[str] = frozenset(),
-                 facts: frozenset[tuple[str, bool]] = frozenset()) -> None:
+                 facts: frozenset[tuple[str, bool]] = frozenset(),
+                 derived: frozenset[tuple[str, int, bool]] = frozenset()) -> None:
         self.names: dict[str, frozenset[int]] = names if names is not None else {}
         self.sites: dict[int, dict[H, Optional[Origin]]] = sites if sites is not None else {}
         #: Status variables of out-parameter acquires: 0 (ERROR_SUCCESS) means owned.
@@ -79,16 +80,19 @@ class Env:
         self.closed = closed
         #: Flag names known true or false on this state (see ``partition``).
         self.facts = facts
+        #: ``ok = h is not None``: (name, site, whether a true name means non-null).
+        self.derived = derived
 
     def copy(self) -> Env:
         """A copy whose dicts may be changed (inner state dicts are replaced, not edited)."""
         return Env(dict(self.names), dict(self.sites), dict(self.status), self.closed,
-                   self.facts)
+                   self.facts, self.derived)
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Env) and self.names == other.names
                 and self.sites == other.sites and self.status == other.status
-                and self.closed == other.closed and self.facts == other.facts)
+                and self.closed == other.closed and self.facts == other.facts
+                and self.derived == other.derived)
 
     def __hash__(self) -> int:  # pragma: no cover - environments are never hashed
         raise TypeError("Env is not hashable")
@@ -121,7 +125,8 @@ def join(a: Env, b: Env) -> Env:
                 merged[st] = better(merged[st], origin) if st in merged else origin
             sites_out[site] = merged
     status = _union(a.status, b.status) if b.status else dict(a.status)
-    return Env(names, sites_out, status, a.closed | b.closed, a.facts & b.facts)
+    return Env(names, sites_out, status, a.closed | b.closed, a.facts & b.facts,
+               a.derived & b.derived)
 
 
 def _union(a: dict[str, frozenset[int]], b: dict[str, frozenset[int]]

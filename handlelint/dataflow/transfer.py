@@ -24,7 +24,7 @@ import libcst as cst
 
 from handlelint.cfg.model import EdgeKind, Node, NodeKind
 from handlelint.dataflow.calls import CallEffects, LeakEvent, Record, Site, Work
-from handlelint.dataflow.conditions import constant_truth, refine
+from handlelint.dataflow.conditions import constant_truth, derived_null_check, refine
 from handlelint.dataflow.lattice import LEAKY, Env, Origin, leak_origin
 from handlelint.positions import Positions
 from handlelint.rules import AcquireRule
@@ -178,6 +178,9 @@ class HandleTransfer(CallEffects):
             truth = constant_truth(value_expr) if target.value in self.flags else None
             if truth is not None:
                 work.env.facts = work.env.facts | {(target.value, truth)}
+            derived = derived_null_check(work.env, value_expr)
+            if derived is not None:
+                work.env.derived = work.env.derived | {(target.value, *derived)}
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]
             if (isinstance(value_expr, (cst.Tuple, cst.List))
@@ -239,6 +242,8 @@ class HandleTransfer(CallEffects):
         work.env.status.pop(name, None)
         if name in self.flags:
             work.env.facts = frozenset(f for f in work.env.facts if f[0] != name)
+        if work.env.derived:
+            work.env.derived = frozenset(d for d in work.env.derived if d[0] != name)
         if name in work.env.closed:
             work.env.closed = work.env.closed - {name}
         if value:
@@ -365,6 +370,8 @@ class HandleTransfer(CallEffects):
                 self._record_leak(LeakEvent(site, kind, self._line, origin, self._node))
         for name in [n for n, sites in env.status.items() if not sites & env.sites.keys()]:
             del env.status[name]
+        if env.derived:
+            env.derived = frozenset(d for d in env.derived if d[1] in env.sites)
         if work.exc is not None:
             for site in [s for s in work.exc.sites if s not in held and s in work.fresh]:
                 del work.exc.sites[site]
