@@ -28,15 +28,22 @@ from handlelint.resolve import dotted, final_name
 _NONE_LIKE = ("None", "NULL")
 
 
-def refine(env: Env, test: cst.BaseExpression, side: bool, flags: frozenset[str],
+def refine(env: Env, test: cst.BaseExpression, side: bool, key: str | None,
            out_param_site: Callable[[cst.Call], int | None]) -> Env | None:
-    """The state on the ``side`` edge of ``test``."""
-    if isinstance(test, cst.Name) and test.value in flags and not env.names.get(test.value):
-        if (test.value, not side) in env.facts:
-            return None
-        out = env.copy()
-        out.facts = env.facts | {(test.value, side)}
-        return out
+    """The state on the ``side`` edge of ``test`` (``key``: its predicate, if it is one)."""
+    refined = _refine_handles(env, test, side, out_param_site)
+    if refined is None or key is None:
+        return refined
+    if (key, not side) in refined.facts:
+        return None
+    out = refined.copy() if refined is env else refined
+    out.facts = refined.facts | {(key, side)}
+    return out
+
+
+def _refine_handles(env: Env, test: cst.BaseExpression, side: bool,
+                    out_param_site: Callable[[cst.Call], int | None]) -> Env | None:
+    """The handle states on the ``side`` edge: null checks, derived flags, status checks."""
     if isinstance(test, cst.Name) and env.derived:
         links = [(site, positive) for name, site, positive in env.derived
                  if name == test.value]

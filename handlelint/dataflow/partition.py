@@ -1,4 +1,4 @@
-"""Path-sensitivity where it pays: states kept apart by what is known of flag variables.
+"""Path-sensitivity where it pays: states kept apart by what is known of predicates.
 
 Merging every path at every join (the plain lattice) loses correlations such as
 
@@ -10,27 +10,24 @@ Merging every path at every join (the plain lattice) loses correlations such as
     if ok:
         CloseCluster(h)
 
-This module keeps, at each node, one state per combination of *facts* (a flag name known
-true or false), as ESP-style property simulation does: states with the same facts are
-joined as before, states with different facts stay apart, and a test of a flag whose
-value is known on some state sends that state down one side only. Only *flags* get facts:
-names tested as a bare condition (``if flag:`` / ``if not flag:``) twice or more, or tested
-once and assigned a constant, so code without such correlations keeps exactly one state
-per node. At most :data:`MAX_PARTS` states are kept; past that they are merged into one
-(their facts intersected), so the cost stays linear.
+This module keeps, at each node, one state per combination of *facts* (a predicate
+known true or false), as ESP-style property simulation does: states with the same facts
+are joined as before, states with different facts stay apart, and a test of a predicate
+whose value is known on some state sends that state down one side only. Only the
+predicates of :mod:`.predicates` (over local names, tested twice, or a flag assigned a
+constant) get facts, so code without such correlations keeps exactly one state per node.
+At most :data:`MAX_PARTS` states are kept; past that they are merged into one (their
+facts intersected), so the cost stays linear.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Mapping, Optional
 
-import libcst as cst
-
-from handlelint.cfg.model import CFG, EdgeKind, Node, NodeKind
+from handlelint.cfg.model import CFG, EdgeKind, Node
 from handlelint.dataflow.lattice import Env, join
+from handlelint.dataflow.predicates import find_predicates
 from handlelint.dataflow.solver import Solver
-from handlelint.dataflow.conditions import constant_truth
 from handlelint.dataflow.transfer import HandleTransfer
 
 #: States kept apart at one node before they are merged.
@@ -97,25 +94,10 @@ class PartitionedTransfer:
         return grouped
 
 
-def flag_names(cfg: CFG) -> frozenset[str]:
-    """Names worth facts: tested bare twice, or tested once and assigned a constant."""
-    tested: Counter[str] = Counter()
-    constant: set[str] = set()
-    for node in cfg.nodes:
-        element = node.element
-        if node.kind is NodeKind.TEST and isinstance(element, cst.Name):
-            tested[element.value] += 1
-        elif node.kind is NodeKind.STMT and isinstance(element, cst.Assign):
-            if constant_truth(element.value) is not None:
-                constant.update(t.target.value for t in element.targets
-                                if isinstance(t.target, cst.Name))
-    return frozenset(n for n, count in tested.items() if count >= 2 or n in constant)
-
-
 def solve(cfg: CFG, transfer: HandleTransfer, initial: Env) -> dict[int, Split]:
-    """Solve ``cfg`` with the flags taken from it; ``transfer`` keeps what it recorded.
+    """Solve ``cfg`` with its predicates; ``transfer`` keeps what it recorded.
 
     Raises :class:`~handlelint.dataflow.solver.SolverLimit` past the visit bound.
     """
-    transfer.flags = flag_names(cfg)
+    transfer.predicates = find_predicates(cfg)
     return Solver(cfg, join_split, PartitionedTransfer(transfer)).solve(Split.of(initial))

@@ -26,6 +26,7 @@ from handlelint.cfg.model import EdgeKind, Node, NodeKind
 from handlelint.dataflow.calls import CallEffects, LeakEvent, Record, Site, Work
 from handlelint.dataflow.conditions import constant_truth, derived_null_check, refine
 from handlelint.dataflow.lattice import LEAKY, Env, Origin, leak_origin
+from handlelint.dataflow.predicates import Predicates
 from handlelint.positions import Positions
 from handlelint.rules import AcquireRule
 from handlelint.resolve import Resolver
@@ -67,8 +68,8 @@ class HandleTransfer(CallEffects):
         self._node = 0
         #: Names read after each node (see :mod:`~handlelint.dataflow.liveness`), if known.
         self.live: dict[int, frozenset[str]] | None = None
-        #: Flag names whose truth is tracked as facts (see ``partition``).
-        self.flags: frozenset[str] = frozenset()
+        #: Predicates whose truth is tracked as facts (see ``predicates``).
+        self.predicates = Predicates()
 
     # -- the solver's interface --------------------------------------------------------
 
@@ -90,8 +91,9 @@ class HandleTransfer(CallEffects):
             self.eval(test, work)
             after = self._finish(work, "rebind")
             if after is not None:
-                out[EdgeKind.TRUE] = self._refine(after, test, True)
-                out[EdgeKind.FALSE] = self._refine(after, test, False)
+                key = self.predicates.key_of.get(node.id)
+                out[EdgeKind.TRUE] = self._refine(after, test, True, key)
+                out[EdgeKind.FALSE] = self._refine(after, test, False, key)
         elif kind is NodeKind.EVAL and isinstance(element, cst.Assert):
             out[EdgeKind.EXC] = env.with_origin(Origin(1, node.line, "assert"))
             return out
@@ -175,7 +177,8 @@ class HandleTransfer(CallEffects):
                 value: frozenset[int], work: Work) -> None:
         if isinstance(target, cst.Name):
             self._bind_name(target.value, value, work)
-            truth = constant_truth(value_expr) if target.value in self.flags else None
+            keys = self.predicates.keys_of_name.get(target.value, ())
+            truth = constant_truth(value_expr) if target.value in keys else None
             if truth is not None:
                 work.env.facts = work.env.facts | {(target.value, truth)}
             derived = derived_null_check(work.env, value_expr)
@@ -240,8 +243,9 @@ class HandleTransfer(CallEffects):
         if self.all_escape or name in self.escaping:
             self._escape(value, work)
         work.env.status.pop(name, None)
-        if name in self.flags:
-            work.env.facts = frozenset(f for f in work.env.facts if f[0] != name)
+        keys = self.predicates.keys_of_name.get(name)
+        if keys and work.env.facts:
+            work.env.facts = frozenset(f for f in work.env.facts if f[0] not in keys)
         if work.env.derived:
             work.env.derived = frozenset(d for d in work.env.derived if d[0] != name)
         if name in work.env.closed:
@@ -385,9 +389,10 @@ class HandleTransfer(CallEffects):
             if all(not (env.sites.get(s, {}).keys() & LEAKY) for s in env.names[name]):
                 del env.names[name]
 
-    def _refine(self, env: Env, test: cst.BaseExpression, side: bool) -> Env | None:
+    def _refine(self, env: Env, test: cst.BaseExpression, side: bool,
+                key: str | None) -> Env | None:
         """The state on the ``side`` edge of a condition (see :mod:`.conditions`)."""
-        return refine(env, test, side, self.flags, self._out_param_site)
+        return refine(env, test, side, key, self._out_param_site)
 
     def _out_param_site(self, call: cst.Call) -> int | None:
         """The out-parameter site a call of this scope acquires, if it is one."""
