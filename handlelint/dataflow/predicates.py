@@ -3,7 +3,7 @@
 A *predicate* is a condition atom built only of local names, constants and operators
 (``flag``, ``mode == "full"``, ``count > 0``): nothing in it can change without one of
 its names being rebound. A predicate tested by two condition nodes of a scope, or a bare
-name tested once and assigned a constant, gets a key (its source text); the analysis
+name tested once and assigned a constant, gets a key (its structure as text); the analysis
 then keeps states apart by the known truth of each key (see ``partition``), and forgets
 a key's truth when one of its names is rebound. Attributes, subscripts and calls are
 left out: a method call between two tests could change them.
@@ -18,13 +18,6 @@ import libcst as cst
 
 from handlelint.cfg.model import CFG, NodeKind
 from handlelint.dataflow.conditions import constant_truth
-from handlelint.walk import preorder
-
-_ALLOWED = frozenset({
-    cst.Name, cst.Integer, cst.Float, cst.SimpleString, cst.Comparison,
-    cst.ComparisonTarget, cst.BinaryOperation, cst.UnaryOperation,
-})
-
 
 @dataclass(frozen=True)
 class Predicates:
@@ -36,20 +29,31 @@ class Predicates:
     keys_of_name: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
-def _key(atom: cst.CSTNode) -> tuple[str, frozenset[str]] | None:
-    """The key and names of a predicate atom, or None when it is not one."""
-    names = set()
-    for node in preorder(atom):
-        kind = type(node)
-        if kind not in _ALLOWED and not isinstance(node, (cst.BaseCompOp, cst.BaseBinaryOp,
-                                                          cst.BaseUnaryOp)):
+def _key(atom: cst.CSTNode, names: set[str]) -> str | None:
+    """A structural key of a predicate atom (collecting its names), or None."""
+    kind = type(atom)
+    if kind is cst.Name:
+        names.add(atom.value)  # type: ignore[attr-defined]
+        return atom.value  # type: ignore[attr-defined,no-any-return]
+    if kind is cst.Integer or kind is cst.Float or kind is cst.SimpleString:
+        return atom.value  # type: ignore[attr-defined,no-any-return]
+    if kind is cst.Comparison:
+        assert isinstance(atom, cst.Comparison)
+        parts = [_key(atom.left, names)]
+        for target in atom.comparisons:
+            parts += [type(target.operator).__name__, _key(target.comparator, names)]
+        return None if None in parts else " ".join(p for p in parts if p is not None)
+    if kind is cst.BinaryOperation:
+        assert isinstance(atom, cst.BinaryOperation)
+        left, right = _key(atom.left, names), _key(atom.right, names)
+        if left is None or right is None:
             return None
-        if kind is cst.Name:
-            names.add(node.value)  # type: ignore[attr-defined]
-    if isinstance(atom, cst.Name):
-        return atom.value, frozenset(names)
-    code = " ".join(cst.Module(body=[]).code_for_node(atom).split())
-    return code, frozenset(names)
+        return f"({left} {type(atom.operator).__name__} {right})"
+    if kind is cst.UnaryOperation:
+        assert isinstance(atom, cst.UnaryOperation)
+        inner = _key(atom.expression, names)
+        return None if inner is None else f"{type(atom.operator).__name__} {inner}"
+    return None
 
 
 def find_predicates(cfg: CFG) -> Predicates:
@@ -59,19 +63,21 @@ def find_predicates(cfg: CFG) -> Predicates:
     constant: set[str] = set()
     for node in cfg.nodes:
         element = node.element
-        if node.kind is NodeKind.TEST and isinstance(element, cst.BaseExpression):
-            keyed = _key(element)
-            if keyed is not None:
-                found[node.id] = keyed
-                tested[keyed[0]] += 1
-        elif node.kind is NodeKind.STMT and isinstance(element, cst.Assign):
+        if node.kind is NodeKind.TEST and element is not None:
+            names: set[str] = set()
+            key = _key(element, names)
+            if key is not None:
+                found[node.id] = (key, frozenset(names))
+                tested[key] += 1
+        elif node.kind is NodeKind.STMT and type(element) is cst.Assign:
+            assert isinstance(element, cst.Assign)
             if constant_truth(element.value) is not None:
                 constant.update(t.target.value for t in element.targets
                                 if isinstance(t.target, cst.Name))
     kept = {k for k, count in tested.items() if count >= 2 or k in constant}
     key_of = {nid: key for nid, (key, _) in found.items() if key in kept}
     keys_of_name: dict[str, set[str]] = {}
-    for key, names in {found[nid] for nid in key_of}:
-        for name in names:
+    for key, mentioned in {found[nid] for nid in key_of}:
+        for name in mentioned:
             keys_of_name.setdefault(name, set()).add(key)
     return Predicates(key_of, {n: frozenset(k) for n, k in keys_of_name.items()})
