@@ -19,6 +19,7 @@ import libcst as cst
 from handlelint.cfg.model import CFG, NodeKind
 from handlelint.dataflow.conditions import constant_truth
 
+
 @dataclass(frozen=True)
 class Predicates:
     """The remembered predicates of one graph."""
