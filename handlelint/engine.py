@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from handlelint.config import Config
 from handlelint.findings import Finding
-from handlelint.prefilter import mentions_tracked_name
+from handlelint.prefilter import mentions_clus, mentions_tracked_name
 from handlelint.rules import RuleTable, packaged_table, with_extra_pairs
 from handlelint.source import SourceError, decode, run_with_big_stack
 
@@ -48,9 +48,11 @@ def check_source(source: str | bytes, path: str = "<string>", config: Config | N
     finding's ``steps`` with one leaking path.
     """
     config = config or Config()
-    table = table_for(config)
     data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
     extra = frozenset(config.releasers) | frozenset(config.dll_names)
+    if not force and not (extra or config.acquire) and not mentions_clus(data):
+        return []  # the common case: decided before the rule table is even loaded
+    table = table_for(config)
     if not force and not mentions_tracked_name(data, table, extra):
         return []
     try:

@@ -44,6 +44,15 @@ def _clus_words(data: bytes, names: frozenset[bytes]) -> bool:
     return False
 
 
+def mentions_clus(data: bytes) -> bool:
+    """The first, cheapest question: does "clus" appear at all, in any case?
+
+    Every name of the packaged table contains it (``tests/test_prefilter.py`` checks),
+    so without configured names a file that fails this test mentions nothing tracked.
+    """
+    return b"clus" in data.lower()
+
+
 def mentions_tracked_name(data: bytes, table: RuleTable, extra: frozenset[str] = frozenset()
                           ) -> bool:
     """Does ``data`` contain "clusapi" (any case) or a name the analysis tracks?"""

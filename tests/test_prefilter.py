@@ -1,0 +1,30 @@
+"""The prefilter: what it lets through, and the property its fast path relies on."""
+
+from __future__ import annotations
+
+from handlelint.config import Config
+from handlelint.engine import table_for
+from handlelint.prefilter import mentions_clus, mentions_tracked_name
+from handlelint.rules import packaged_table
+
+
+def test_every_packaged_name_contains_clus() -> None:
+    """``engine.check_source`` skips files without "clus" before loading the table."""
+    assert all("clus" in name.lower() for name in packaged_table().tracked_names)
+
+
+def test_what_passes() -> None:
+    table = table_for(Config())
+    assert mentions_tracked_name(b"h = OpenCluster(None)", table)
+    assert mentions_tracked_name(b"import ClusAPI", table)
+    assert mentions_tracked_name(b"lib = ctypes.WinDLL('clusapi.dll')", table)
+    assert not mentions_tracked_name(b"clustering = 1", table)
+    assert not mentions_tracked_name(b"x = 1", table)
+    assert not mentions_clus(b"x = 1")
+
+
+def test_configured_names_need_no_clus() -> None:
+    table = table_for(Config(acquire={"open_widget": ("close_widget",)}))
+    assert mentions_tracked_name(b"w = open_widget()", table)
+    assert not mentions_tracked_name(b"w = open_widgets()", table)
+    assert mentions_tracked_name(b"close(h)", table, frozenset({"close"}))
