@@ -24,6 +24,8 @@ Nothing escapes as an exception: a file that cannot be analysed gives HDL000.
 
 from __future__ import annotations
 
+import functools
+
 from handlelint.config import Config
 from handlelint.findings import Finding
 from handlelint.prefilter import mentions_clus, mentions_tracked_name
@@ -33,7 +35,14 @@ from handlelint.source import SourceError, decode, run_with_big_stack
 
 def table_for(config: Config) -> RuleTable:
     """The packaged rule table with the configured pairs added."""
-    return with_extra_pairs(packaged_table(), config.acquire)
+    if not config.acquire:
+        return packaged_table()
+    return _with_pairs(tuple((k, tuple(v)) for k, v in sorted(config.acquire.items())))
+
+
+@functools.lru_cache(maxsize=8)
+def _with_pairs(pairs: tuple[tuple[str, tuple[str, ...]], ...]) -> RuleTable:
+    return with_extra_pairs(packaged_table(), dict(pairs))
 
 
 def check_source(source: str | bytes, path: str = "<string>", config: Config | None = None,

@@ -86,10 +86,6 @@ class RuleTable:
     #: Every name a file must mention for its calls to matter (the prefilter's words).
     tracked_names: frozenset[str] = field(default_factory=frozenset)
 
-    def release_names_for(self, rule: AcquireRule) -> tuple[str, ...]:
-        """The names that release a handle from ``rule``."""
-        return rule.release
-
 
 def _build(acquires: Sequence[AcquireRule], releases: Sequence[ReleaseRule],
            does_not_close: Sequence[str]) -> RuleTable:
@@ -149,11 +145,13 @@ def with_extra_pairs(table: RuleTable, pairs: Mapping[str, Sequence[str]]) -> Ru
     if not pairs:
         return table
     acquires = list(table.acquires.values())
-    releases = list(table.releases.values())
+    released_types: dict[str, list[str]] = {}
     for acq, rels in pairs.items():
         acquires.append(AcquireRule(name=acq, handle_type=acq, release=tuple(rels),
                                     anywhere=True))
         for rel in rels:
-            releases.append(ReleaseRule(name=rel, handle_types=(acq,), anywhere=True))
-    merged = _build(acquires, releases, tuple(table.does_not_close))
-    return merged
+            released_types.setdefault(rel, []).append(acq)
+    releases = [r for r in table.releases.values() if r.name not in released_types]
+    releases += [ReleaseRule(name=rel, handle_types=tuple(types), anywhere=True)
+                 for rel, types in released_types.items()]
+    return _build(acquires, releases, tuple(table.does_not_close))

@@ -28,3 +28,14 @@ def test_configured_names_need_no_clus() -> None:
     assert mentions_tracked_name(b"w = open_widget()", table)
     assert not mentions_tracked_name(b"w = open_widgets()", table)
     assert mentions_tracked_name(b"close(h)", table, frozenset({"close"}))
+
+
+def test_one_release_for_two_configured_acquires() -> None:
+    """Two configured handle kinds may share a release function: neither is a wrong release."""
+    from handlelint.engine import check_source
+
+    config = Config(acquire={"open_a": ("close_any",), "open_b": ("close_any",)})
+    source = "def f():\n    a = open_a()\n    b = open_b()\n    close_any(a)\n    close_any(b)\n"
+    assert check_source(source, config=config) == []
+    leaky = "def f():\n    a = open_a()\n    return 1\n"
+    assert [f.code for f in check_source(leaky, config=config)] == ["HDL001"]

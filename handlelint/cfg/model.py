@@ -63,9 +63,6 @@ class NodeKind(enum.Enum):
     RAISE_EXIT = "raise_exit"
 
 
-EXIT_KINDS = frozenset({NodeKind.RETURN_EXIT, NodeKind.END_EXIT, NodeKind.RAISE_EXIT})
-
-
 @dataclass(eq=False)
 class Node:
     """One element of the graph. ``element`` is the libcst node it interprets."""
