@@ -19,7 +19,8 @@ from handlelint.index import ModuleIndex, index_module
 from handlelint.positions import Positions
 from handlelint.explain import explain_all
 from handlelint.report import choose, leak_findings
-from handlelint.resolve import Resolver, final_name
+from handlelint.resolve import Resolver
+from handlelint.syntax import final_name
 from handlelint.restype import RestypeCheck
 from handlelint.rules import RuleTable
 from handlelint.source import parse

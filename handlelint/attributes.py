@@ -18,7 +18,8 @@ from handlelint.dataflow.calls import NOTIFY_PORTS, invalid_handle
 from handlelint.findings import Finding
 from handlelint.index import ModuleIndex
 from handlelint.positions import Positions
-from handlelint.resolve import CallInfo, CallKind, Resolver, dotted
+from handlelint.resolve import CallInfo, CallKind, Resolver
+from handlelint.syntax import dotted
 from handlelint.summaries import Summaries
 from handlelint.walk import preorder
 

@@ -15,26 +15,16 @@ from typing import Union
 
 import libcst as cst
 
+from handlelint.syntax import subclasses
 from handlelint.walk import children
 
 Scope = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
 _SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
 
-def _concrete(base: type) -> frozenset[type]:
-    found: set[type] = set()
-    todo: list[type] = [base]
-    while todo:
-        sub: type
-        for sub in todo.pop().__subclasses__():
-            found.add(sub)
-            todo.append(sub)
-    return frozenset(found)
-
-
 #: Statement classes, compared by exact type: ``isinstance`` on libcst's abstract bases
 #: is slow, and this walk visits every node.
-_STATEMENTS = _concrete(cst.BaseSmallStatement) | _concrete(cst.BaseCompoundStatement)
+_STATEMENTS = subclasses(cst.BaseSmallStatement) | subclasses(cst.BaseCompoundStatement)
 
 
 @dataclass

@@ -13,11 +13,12 @@ libcst's own ``PositionProvider``, which is slower but always right.
 from __future__ import annotations
 
 import ast
-from typing import Sequence, Union
+from typing import Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from handlelint.syntax import final_name
 from handlelint.walk import preorder
 
 Pos = tuple[int, int]
@@ -27,16 +28,6 @@ _AST_KIND = {
     "AsyncFunctionDef": "FunctionDef", "AsyncFor": "For", "AsyncWith": "With",
     "Delete": "Del", "TypeAlias": "TypeAlias",
 }
-
-_CstCallee = Union[cst.BaseExpression, cst.CSTNode]
-
-
-def _cst_callee(func: _CstCallee) -> str:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return ""
 
 
 def _ast_callee(func: ast.expr) -> str:
@@ -106,7 +97,7 @@ class Positions:
                 return False
             pos[id(c)] = (a.lineno, a.col_offset)
         for cc, ac in zip(cst_calls, ast_calls):
-            if _cst_callee(cc.func) != _ast_callee(ac.func):
+            if final_name(cc.func) != _ast_callee(ac.func):
                 return False
             pos[id(cc)] = (ac.lineno, ac.col_offset)
         self._keep = [*cst_stmts, *cst_calls]

@@ -26,6 +26,7 @@ import libcst as cst
 from handlelint.config import Config
 from handlelint.index import ModuleIndex
 from handlelint.rules import AcquireRule, ReleaseRule, RuleTable
+from handlelint.syntax import dotted, final_name
 
 if TYPE_CHECKING:
     from handlelint.summaries import Summaries, Summary
@@ -94,27 +95,6 @@ _FOREIGN_RELEASES = {
 }
 #: Calls that register a release to run later: the handle stays usable until then.
 _REGISTRARS = frozenset({"callback", "push_async_callback", "register", "finalize"})
-
-
-def dotted(expr: cst.BaseExpression) -> str:
-    """``a.b.c`` for a name/attribute chain, else ""."""
-    parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if not isinstance(expr, cst.Name):
-        return ""
-    parts.append(expr.value)
-    return ".".join(reversed(parts))
-
-
-def final_name(expr: cst.BaseExpression) -> str:
-    """The last identifier of a callee: ``f`` for ``a.b.f`` and ``f``."""
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value
-    if isinstance(expr, cst.Name):
-        return expr.value
-    return ""
 
 
 def _string(expr: cst.BaseExpression) -> str | None:

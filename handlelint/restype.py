@@ -16,7 +16,8 @@ import libcst as cst
 from handlelint.findings import Finding
 from handlelint.index import ModuleIndex
 from handlelint.positions import Positions
-from handlelint.resolve import CallKind, Resolver, dotted, final_name
+from handlelint.resolve import CallKind, Resolver
+from handlelint.syntax import dotted, final_name
 
 _POINTER_TYPES = frozenset({
     "c_void_p", "HANDLE", "LPVOID", "PVOID", "HKEY", "c_size_t", "c_ssize_t", "c_uint64",

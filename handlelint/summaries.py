@@ -34,7 +34,8 @@ from handlelint.dataflow.solver import SolverLimit
 from handlelint.dataflow.transfer import HandleTransfer
 from handlelint.index import ModuleIndex
 from handlelint.positions import Positions
-from handlelint.resolve import CallKind, Resolver, dotted
+from handlelint.resolve import CallKind, Resolver
+from handlelint.syntax import dotted
 from handlelint.rules import AcquireRule
 from handlelint.walk import preorder
 

@@ -15,6 +15,8 @@ from typing import Iterator
 
 import libcst as cst
 
+from handlelint.syntax import subclasses
+
 _SOURCE_ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {
     cst.IfExp: ("body", "test", "orelse"),
     cst.Arg: ("keyword", "value"),
@@ -38,21 +40,9 @@ _SKIP_FIELDS = frozenset({
 _fields: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 
 
-def _all_node_classes() -> frozenset[type]:
-    found: set[type] = set()
-    todo: list[type] = [cst.CSTNode]
-    while todo:
-        sub: type
-        for sub in todo.pop().__subclasses__():
-            found.add(sub)
-            todo.append(sub)
-    return frozenset(found)
-
-
 #: Every libcst node class: ``type(x) in NODE_CLASSES`` is a set lookup, while
 #: ``isinstance(x, cst.CSTNode)`` goes through the slow ABC machinery.
-NODE_CLASSES = _all_node_classes()
-_SEQUENCES = (list, tuple)
+NODE_CLASSES = subclasses(cst.CSTNode)
 
 
 def child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ import libcst as cst
 
 from handlelint.cfg.model import CFG, EdgeKind, Node, NodeKind
 from handlelint.positions import Positions
+from handlelint.syntax import constant_truth, dotted
 
 Pending = list[tuple[int, EdgeKind]]
 Suite = Union[cst.BaseSuite, Sequence[cst.BaseStatement]]
@@ -63,40 +64,20 @@ _CATCH_ALL = frozenset({"BaseException", "Exception"})
 _SUPPRESSORS = frozenset({"suppress"})
 
 
-def _dotted(expr: cst.BaseExpression) -> str:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        base = _dotted(expr.value)
-        return f"{base}.{expr.attr.value}" if base else ""
-    return ""
-
-
 def _is_catch_all(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     if handler.type is None:
         return True
-    name = _dotted(handler.type)
+    name = dotted(handler.type)
     return name.rsplit(".", 1)[-1] in _CATCH_ALL
-
-
-def _constant_truth(expr: cst.BaseExpression) -> bool | None:
-    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
-        return expr.value == "True"
-    if isinstance(expr, cst.Integer):
-        try:
-            return int(expr.value, 0) != 0
-        except ValueError:
-            return None
-    return None
 
 
 def _suppression(manager: cst.BaseExpression) -> str:
     """How much a ``with`` manager swallows: "", "some" or "all" (suppress(Exception))."""
     if not isinstance(manager, cst.Call):
         return ""
-    if _dotted(manager.func).rsplit(".", 1)[-1] not in _SUPPRESSORS:
+    if dotted(manager.func).rsplit(".", 1)[-1] not in _SUPPRESSORS:
         return ""
-    caught = {_dotted(arg.value).rsplit(".", 1)[-1] for arg in manager.args}
+    caught = {dotted(arg.value).rsplit(".", 1)[-1] for arg in manager.args}
     return "all" if caught & _CATCH_ALL else "some"
 
 
@@ -295,7 +276,7 @@ class Builder:
             self.pending = left_false
             right_true, right_false = self.condition(expr.right, line)
             return left_true + right_true, right_false
-        truth = _constant_truth(expr)
+        truth = constant_truth(expr)
         if truth is not None:
             here, self.pending = self.pending, []
             return (here, []) if truth else ([], here)

@@ -28,7 +28,8 @@ import libcst as cst
 from handlelint.dataflow.lattice import Env, H, Origin, join, leak_origin
 from handlelint.findings import Finding
 from handlelint.positions import Positions
-from handlelint.resolve import CallInfo, CallKind, Resolver, dotted, final_name
+from handlelint.resolve import CallInfo, CallKind, Resolver
+from handlelint.syntax import dotted, final_name
 from handlelint.rules import AcquireRule
 
 

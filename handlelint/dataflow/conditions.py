@@ -23,7 +23,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from handlelint.dataflow.lattice import Env, H, Origin
-from handlelint.resolve import dotted, final_name
+from handlelint.syntax import dotted, final_name
 
 _NONE_LIKE = ("None", "NULL")
 
@@ -109,17 +109,6 @@ def _tested_status(env: Env, test: cst.BaseExpression,
         return None
     (site,) = sites
     return site, success_when_true
-
-
-def constant_truth(expr: cst.BaseExpression) -> bool | None:
-    """The truth of a constant (True, False, None, a number, a string), else None."""
-    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
-        return expr.value == "True"
-    if isinstance(expr, cst.Integer):
-        return expr.value.strip("0_xXoObB") != ""
-    if isinstance(expr, cst.SimpleString):
-        return len(expr.evaluated_value or "") > 0
-    return None
 
 
 def _refine_site(env: Env, site: int, non_null: bool) -> Env | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from handlelint.cfg.model import CFG, NodeKind
-from handlelint.dataflow.conditions import constant_truth
+from handlelint.syntax import constant_truth
 
 
 @dataclass(frozen=True)

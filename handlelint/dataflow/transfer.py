@@ -24,7 +24,8 @@ import libcst as cst
 
 from handlelint.cfg.model import EdgeKind, Node, NodeKind
 from handlelint.dataflow.calls import CallEffects, LeakEvent, Record, Site, Work
-from handlelint.dataflow.conditions import constant_truth, derived_null_check, refine
+from handlelint.dataflow.conditions import derived_null_check, refine
+from handlelint.syntax import constant_truth
 from handlelint.dataflow.lattice import LEAKY, Env, Origin, leak_origin
 from handlelint.dataflow.predicates import Predicates
 from handlelint.positions import Positions
