@@ -75,15 +75,12 @@ class Summaries:
                 self.functions[stmt.name.value] = stmt
             elif isinstance(stmt, cst.ClassDef):
                 self._add_class(stmt)
+        classes = set(self.class_of.values())
         for target, value in index.assigns:
             if isinstance(value, cst.Call):
                 cls = dotted(value.func)
-                if cls in self._classes:
+                if cls in classes:
                     self.instances[dotted(target)] = cls
-
-    @property
-    def _classes(self) -> set[str]:
-        return {cls for cls, _ in self.methods}
 
     def _add_class(self, cls: cst.ClassDef) -> None:
         body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
