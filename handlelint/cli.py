@@ -20,12 +20,10 @@ from typing import NamedTuple, Sequence
 
 from handlelint import __version__
 from handlelint.config import Config, ConfigError, discover_config, load_config
-from handlelint.engine import check_source, table_for
+from handlelint.engine import check_source, passes_prefilter
 from handlelint.files import Exclude, discover, missing
 from handlelint.findings import Finding
 from handlelint.output import WRITERS, Report, sort_key
-from handlelint.prefilter import mentions_tracked_name
-from handlelint.rules import RuleTable
 from handlelint.selection import Selection, parse_codes, without_noqa
 
 #: Up to this many files a run stays in one process: starting workers costs more.
@@ -60,23 +58,6 @@ class RunResult(NamedTuple):
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-_TABLES: dict[tuple[tuple[str, tuple[str, ...]], ...], RuleTable] = {}
-
-
-def passes_prefilter(data: bytes, config: Config) -> bool:
-    """Does ``data`` mention a tracked name? The same question ``check_source`` asks first.
-
-    The command line asks it itself to count the files the prefilter skips, and then
-    does not call the engine for them (which would only ask again and return nothing).
-    """
-    key = tuple(sorted(config.acquire.items()))
-    table = _TABLES.get(key)
-    if table is None:
-        table = _TABLES[key] = table_for(config)
-    extra = frozenset(config.releasers) | frozenset(config.dll_names)
-    return mentions_tracked_name(data, table, extra)
 
 
 def check_file(path: str, options: Options) -> FileResult:

@@ -45,6 +45,14 @@ def _with_pairs(pairs: tuple[tuple[str, tuple[str, ...]], ...]) -> RuleTable:
     return with_extra_pairs(packaged_table(), dict(pairs))
 
 
+def passes_prefilter(data: bytes, config: Config) -> bool:
+    """Does ``data`` mention "clusapi" or a tracked name (the table's or configured)?"""
+    extra = frozenset(config.releasers) | frozenset(config.dll_names)
+    if not (extra or config.acquire) and not mentions_clus(data):
+        return False  # the common case: decided before the rule table is even loaded
+    return mentions_tracked_name(data, table_for(config), extra)
+
+
 def check_source(source: str | bytes, path: str = "<string>", config: Config | None = None,
                  *, force: bool = False, report_python_errors: bool = True,
                  strict: bool = False, explain: bool = False) -> list[Finding]:
@@ -58,12 +66,9 @@ def check_source(source: str | bytes, path: str = "<string>", config: Config | N
     """
     config = config or Config()
     data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
-    extra = frozenset(config.releasers) | frozenset(config.dll_names)
-    if not force and not (extra or config.acquire) and not mentions_clus(data):
-        return []  # the common case: decided before the rule table is even loaded
-    table = table_for(config)
-    if not force and not mentions_tracked_name(data, table, extra):
+    if not force and not passes_prefilter(data, config):
         return []
+    table = table_for(config)
     try:
         text = decode(data) if isinstance(source, bytes) else source
         from handlelint.analysis import analyse  # libcst is imported only from here on
