@@ -112,7 +112,7 @@ def leak_steps(cfg: CFG, states: Mapping[int, Env], outs: OutStates, site: Site,
     legs: list[tuple[int | None, dict[int, tuple[int, EdgeKind]]]] = []
     start = event.node
     origin = event.origin
-    if origin is not None and origin.rank == 1:
+    if origin is not None and origin.rank >= 1:
         raiser, following = back(start, lambda src, kind: kind is EdgeKind.EXC
                                  and cfg.nodes[src].line == origin.line
                                  and open_at(src, kind))
@@ -135,7 +135,7 @@ def leak_steps(cfg: CFG, states: Mapping[int, Env], outs: OutStates, site: Site,
 
 
 def _ending(event: LeakEvent) -> str:
-    if event.origin is not None and event.origin.rank == 1:
+    if event.origin is not None and event.origin.rank >= 1:
         return f"{event.origin.what} raises and {_ENDINGS[event.kind]}"
     return _ENDINGS[event.kind]
 

@@ -61,6 +61,11 @@ class CallInfo:
     summary: bool = False
     #: For an unknown call: argument positions it only borrows.
     borrowed: frozenset[int] = frozenset()
+    #: For an unknown call: whether it may raise (a ctypes foreign function without
+    #: ``errcheck`` and a constructor of the file's ctypes structures do not).
+    raises: bool = True
+    #: For a clusapi call: an ``errcheck`` assigned to it in the file may raise.
+    errcheck: bool = False
 
 
 _LOADERS = frozenset({"WinDLL", "CDLL", "OleDLL", "PyDLL", "LoadLibrary", "LoadLibraryEx"})
@@ -95,6 +100,13 @@ _FOREIGN_RELEASES = {
 }
 #: Calls that register a release to run later: the handle stays usable until then.
 _REGISTRARS = frozenset({"callback", "push_async_callback", "register", "finalize"})
+#: ctypes' library loaders as attributes of ``ctypes``: ``windll.kernel32`` is a DLL object.
+_LIBRARY_LOADERS = frozenset({"windll", "oledll", "cdll", "pydll"})
+#: ctypes base classes whose subclasses' constructors only fill memory.
+_CTYPES_AGGREGATES = frozenset({
+    "Structure", "Union", "BigEndianStructure", "LittleEndianStructure",
+    "BigEndianUnion", "LittleEndianUnion",
+})
 
 
 def _string(expr: cst.BaseExpression) -> str | None:
@@ -140,6 +152,67 @@ class Resolver:
         self._releasers = frozenset(config.releasers)
         self.summaries: Summaries | None = None
         self._borrowers = frozenset(config.borrowers)
+        self._foreign: set[str] = set()
+        self._foreign_functions: set[str] = set()
+        self._errcheck: set[str] = set()
+        self._structures: set[str] = set()
+        self._scan_ctypes(index)
+
+    def _scan_ctypes(self, index: ModuleIndex) -> None:
+        """DLL objects of any library, functions bound from them, ``errcheck`` hooks and
+        the file's ``ctypes.Structure``/``Union`` subclasses (for the exception model)."""
+        for target, value in index.assigns:
+            name = dotted(target)
+            if isinstance(target, cst.Attribute) and target.attr.value == "errcheck":
+                self._errcheck.add(final_name(target.value))
+            elif name and self.is_any_dll(value):
+                self._foreign.add(name)
+        for target, value in index.assigns:
+            name = dotted(target)
+            if name and self.foreign_function(value):
+                self._foreign_functions.add(name)
+        found = True
+        while found:  # subclasses of subclasses, in any order
+            found = False
+            for scope in index.scopes:
+                if (isinstance(scope, cst.ClassDef) and scope.name.value not in self._structures
+                        and any(final_name(b.value) in _CTYPES_AGGREGATES
+                                or final_name(b.value) in self._structures
+                                for b in scope.bases)):
+                    self._structures.add(scope.name.value)
+                    found = True
+
+    def is_any_dll(self, expr: cst.BaseExpression) -> bool:
+        """Does ``expr`` denote a ctypes DLL object of any library (``windll.kernel32``,
+        ``WinDLL("advapi32")``, a name bound to one, the clusapi DLL)?"""
+        if isinstance(expr, cst.Call):
+            return (final_name(expr.func) in _LOADERS and bool(expr.args)) or self.is_dll(expr)
+        name = dotted(expr)
+        if not name:
+            return False
+        parts = name.split(".")
+        if len(parts) >= 2 and parts[-2] in _LIBRARY_LOADERS and parts[-1] not in _LOADERS:
+            return True
+        return name in self._foreign or name in self._dll_names
+
+    def foreign_function(self, expr: cst.BaseExpression) -> bool:
+        """Is ``expr`` a function of a ctypes DLL object (``dll.F``, a name bound to one,
+        ``getattr(dll, "F")``, a prototype ``PROTO(("F", dll))``)?"""
+        if isinstance(expr, cst.Attribute):
+            return self.is_any_dll(expr.value) and expr.attr.value not in _LOADERS
+        if isinstance(expr, cst.Name):
+            return expr.value in self._foreign_functions
+        if isinstance(expr, cst.Call):
+            args = expr.args
+            if final_name(expr.func) == "getattr" and len(args) >= 2:
+                return self.is_any_dll(args[0].value)
+            if args and isinstance(args[0].value, cst.Tuple) and len(args[0].value.elements) >= 2:
+                return self.is_any_dll(args[0].value.elements[1].value)
+        return False
+
+    def has_errcheck(self, func: cst.BaseExpression) -> bool:
+        """Is an ``errcheck`` (which may raise) assigned to this function in the file?"""
+        return final_name(func) in self._errcheck
 
     def is_dll(self, expr: cst.BaseExpression) -> bool:
         """Does ``expr`` denote the clusapi DLL object?"""
@@ -188,14 +261,15 @@ class Resolver:
         table = self.table
         func = self.api_function(call.func)
         if func is not None:
+            checked = self.has_errcheck(call.func)
             rule = table.acquires.get(func)
             if rule is not None and not rule.anywhere:
-                return CallInfo(CallKind.ACQUIRE, func, acquire=rule)
+                return CallInfo(CallKind.ACQUIRE, func, acquire=rule, errcheck=checked)
             release = table.releases.get(func)
             if release is not None and not release.anywhere:
                 return CallInfo(CallKind.RELEASE, func, release=release)
             if func[:1].isupper():
-                return CallInfo(CallKind.API, func)
+                return CallInfo(CallKind.API, func, errcheck=checked)
         through = self._call_through(call)
         if through is not None:
             return through
@@ -226,6 +300,12 @@ class Resolver:
             if name == "format" and isinstance(receiver, (cst.SimpleString,
                                                           cst.ConcatenatedString)):
                 return CallInfo(CallKind.BORROW, name)
+        if self.foreign_function(call.func):
+            # ctypes itself never raises; only an ``errcheck`` hook can.
+            return CallInfo(CallKind.UNKNOWN, full or name, raises=self.has_errcheck(call.func))
+        if (isinstance(call.func, cst.Name) and name in self._structures
+                or name in _LOADERS and self.is_any_dll(call)):
+            return CallInfo(CallKind.UNKNOWN, name, raises=False)
         if self.summaries is not None:
             local = self.summaries.of_call(call)
             if local is not None:

@@ -26,7 +26,7 @@ import libcst as cst
 
 from handlelint.cfg.model import CFG, EdgeKind, Node, NodeKind
 from handlelint.positions import Positions
-from handlelint.syntax import constant_truth, dotted
+from handlelint.syntax import constant_truth, dotted, final_name
 
 Pending = list[tuple[int, EdgeKind]]
 Suite = Union[cst.BaseSuite, Sequence[cst.BaseStatement]]
@@ -65,10 +65,12 @@ _SUPPRESSORS = frozenset({"suppress"})
 
 
 def _is_catch_all(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """Bare, ``Exception``/``BaseException``, or a tuple holding one of them."""
     if handler.type is None:
         return True
-    name = dotted(handler.type)
-    return name.rsplit(".", 1)[-1] in _CATCH_ALL
+    caught = handler.type
+    types = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+    return any(dotted(t).rsplit(".", 1)[-1] in _CATCH_ALL for t in types)
 
 
 def _suppression(manager: cst.BaseExpression) -> str:
@@ -87,6 +89,22 @@ def _irrefutable(pattern: cst.MatchPattern) -> bool:
     if isinstance(pattern, cst.MatchOr):
         return any(_irrefutable(p.pattern) for p in pattern.patterns)
     return False
+
+
+def _null_pattern_test(subject: cst.BaseExpression,
+                       pattern: cst.MatchPattern) -> cst.Comparison | None:
+    """``subject is None`` for ``case None:`` (or ``case 0:``) when the subject is a name."""
+    if not isinstance(subject, cst.Name):
+        return None
+    if isinstance(pattern, cst.MatchSingleton) and final_name(pattern.value) == "None":
+        null: cst.BaseExpression = cst.Name("None")
+    elif (isinstance(pattern, cst.MatchValue) and isinstance(pattern.value, cst.Integer)
+          and pattern.value.value == "0"):
+        null = cst.Integer("0")
+    else:
+        return None
+    operator = cst.Is() if isinstance(null, cst.Name) else cst.Equal()
+    return cst.Comparison(subject, [cst.ComparisonTarget(operator, null)])
 
 
 class Builder:
@@ -405,7 +423,12 @@ class Builder:
         ends: Pending = []
         for case in stmt.cases:
             self.pending = next_case
-            node = self.emit(NodeKind.CASE, case, line, raises=False)
+            null_test = _null_pattern_test(stmt.subject, case.pattern)
+            if null_test is not None:
+                # ``case None:`` on a name is the null check ``subject is None``.
+                node = self.emit(NodeKind.TEST, null_test, line, raises=False)
+            else:
+                node = self.emit(NodeKind.CASE, case, line, raises=False)
             self.pending = [(node.id, EdgeKind.TRUE)]
             next_case = [] if _irrefutable(case.pattern) else [(node.id, EdgeKind.FALSE)]
             if case.guard is not None:

@@ -59,6 +59,11 @@ class LeakEvent:
 
 
 EMPTY: frozenset[int] = frozenset()
+#: How plausible a raise point is, as the rank of its :class:`Origin` (0 is an explicit
+#: ``raise``; lower ranks win where paths meet, so HDL002 names the most plausible one).
+RAISES_LIKELY = 1    # a call of project or third-party code, a sleep, I/O
+RAISES_SOMETIMES = 2  # await, yield, assert
+RAISES_RARELY = 3    # clocks, container and string methods, pure builtins
 NOTIFY_PORTS = frozenset({"CreateClusterNotifyPort", "CreateClusterNotifyPortV2"})
 _INVALID_HANDLE = frozenset({"INVALID_HANDLE_VALUE"})
 _POINTER_HELPERS = frozenset({"byref", "pointer", "addressof"})
@@ -128,9 +133,12 @@ class CallEffects:
                 position += arg.keyword is None
                 if not (self.borrow_unknown or lent):
                     self._escape(value, work)
-            self._may_raise(work, f"{info.name}()")
+            if info.raises:
+                self._may_raise(work, f"{info.name}()", raise_rank(call, info))
             return EMPTY
         values = [self.eval(arg.value, work) for arg in call.args]
+        if info.errcheck:  # the errcheck hook runs after the call: no handle yet
+            self._may_raise(work, f"{info.name}()")
         positional = [v for v, a in zip(values, call.args) if a.keyword is None]
         shift = 1 if info.through else 0
         if kind in (CallKind.API, CallKind.ACQUIRE, CallKind.RELEASE) and not info.through:
@@ -292,9 +300,39 @@ class CallEffects:
         self.sites.append(Site(index, None, rule, 0, 0, rule.name))
         return index
 
-    def _may_raise(self, work: Work, what: str) -> None:
-        here = work.env.with_origin(Origin(1, self._line, what))
+    def _may_raise(self, work: Work, what: str, rank: int = RAISES_LIKELY) -> None:
+        here = work.env.with_origin(Origin(rank, self._line, what))
         work.exc = here if work.exc is None else join(work.exc, here)
+
+
+#: Calls that practically never raise: named by HDL002 only when nothing likelier is on
+#: the path (``time.monotonic()`` before ``notify_operator()`` is not the culprit).
+_RARELY_RAISING = frozenset({
+    "time.monotonic", "time.time", "time.perf_counter", "time.process_time",
+    "time.monotonic_ns", "time.time_ns", "time.perf_counter_ns", "datetime.now",
+    "datetime.utcnow", "datetime.datetime.now", "datetime.datetime.utcnow", "monotonic",
+    "perf_counter", "os.getpid", "threading.get_ident", "threading.current_thread",
+    "uuid.uuid4", "uuid4", "logging.getLogger", "getLogger",
+    "min", "max", "sorted", "list", "dict", "set", "tuple", "frozenset", "range",
+    "enumerate", "zip", "reversed", "abs", "round", "float", "any", "all", "sum", "iter",
+    "hasattr", "type", "callable", "divmod", "ord", "chr",
+})
+_RARELY_RAISING_METHODS = frozenset({
+    "append", "extend", "add", "items", "keys", "values", "copy", "setdefault", "get",
+    "join", "strip", "lstrip", "rstrip", "lower", "upper", "startswith", "endswith",
+    "split", "rsplit", "replace", "splitlines", "isoformat", "monotonic", "perf_counter",
+})
+
+
+def raise_rank(call: cst.Call, info: CallInfo) -> int:
+    """The plausibility rank of ``call`` raising (see :data:`RAISES_LIKELY`)."""
+    if info.summary or info.through:
+        return RAISES_LIKELY
+    if dotted(call.func) in _RARELY_RAISING:
+        return RAISES_RARELY
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value in _RARELY_RAISING_METHODS:
+        return RAISES_RARELY
+    return RAISES_LIKELY
 
 
 def _out_name(expr: cst.BaseExpression) -> str | None:

@@ -23,7 +23,9 @@ from typing import Any, Callable, Mapping, Optional
 import libcst as cst
 
 from handlelint.cfg.model import EdgeKind, Node, NodeKind
-from handlelint.dataflow.calls import CallEffects, LeakEvent, Record, Site, Work
+from handlelint.dataflow.calls import (
+    RAISES_SOMETIMES, CallEffects, LeakEvent, Record, Site, Work,
+)
 from handlelint.dataflow.conditions import derived_null_check, refine
 from handlelint.syntax import constant_truth
 from handlelint.dataflow.lattice import LEAKY, Env, Origin, leak_origin
@@ -96,7 +98,7 @@ class HandleTransfer(CallEffects):
                 out[EdgeKind.TRUE] = self._refine(after, test, True, key)
                 out[EdgeKind.FALSE] = self._refine(after, test, False, key)
         elif kind is NodeKind.EVAL and isinstance(element, cst.Assert):
-            out[EdgeKind.EXC] = env.with_origin(Origin(1, node.line, "assert"))
+            out[EdgeKind.EXC] = env.with_origin(Origin(RAISES_SOMETIMES, node.line, "assert"))
             return out
         elif kind is NodeKind.RAISE:
             assert isinstance(element, cst.Raise)
@@ -321,7 +323,7 @@ class HandleTransfer(CallEffects):
 
     def _e_await(self, expr: cst.Await, work: Work) -> frozenset[int]:
         self.eval(expr.expression, work)
-        self._may_raise(work, "await")
+        self._may_raise(work, "await", RAISES_SOMETIMES)
         return _EMPTY
 
     def _e_yield(self, expr: cst.Yield, work: Work) -> frozenset[int]:
@@ -330,7 +332,7 @@ class HandleTransfer(CallEffects):
             value = self.eval(inner, work)
             if not self.context_manager:
                 self._escape(value, work)
-        self._may_raise(work, "yield")
+        self._may_raise(work, "yield", RAISES_SOMETIMES)
         return _EMPTY
 
     def _e_lambda(self, expr: cst.Lambda, work: Work) -> frozenset[int]:
