@@ -50,10 +50,11 @@ def _refine_handles(env: Env, test: cst.BaseExpression, side: bool,
         if len(links) == 1:
             site, positive = links[0]
             return _refine_site(env, site, positive == side)
-    status = _tested_status(env, test, out_param_site)
+    status = status_outcomes(env, test, out_param_site)
     if status is not None:
-        site, success = status
-        return _refine_site(env, site, success == side)
+        site, on_true, on_false = status
+        success = on_true if side else on_false
+        return env if success is None else _refine_site(env, site, success)
     tested = _tested_name(test)
     if tested is None:
         return env
@@ -65,8 +66,18 @@ def _refine_handles(env: Env, test: cst.BaseExpression, side: bool,
     return _refine_site(env, site, positive == side)
 
 
-def derived_null_check(env: Env, value: cst.BaseExpression) -> tuple[int, bool] | None:
-    """For ``name = <null check of h>``: h's one site, and whether true means non-null."""
+def derived_null_check(env: Env, value: cst.BaseExpression,
+                       out_param_site: Callable[[cst.Call], int | None] | None = None
+                       ) -> tuple[int, bool] | None:
+    """For ``name = <null check of h>``: h's one site, and whether true means non-null.
+
+    ``ok = F(..., byref(hkey)) == ERROR_SUCCESS`` (a two-sided status check) counts
+    too: true means the out-parameter handle is owned.
+    """
+    if out_param_site is not None and isinstance(value, cst.Comparison):
+        status = status_outcomes(env, value, out_param_site)
+        if status is not None and status[1] is not None and status[2] is not None:
+            return status[0], bool(status[1])
     if not isinstance(value, (cst.Comparison, cst.Call)):
         return None
     tested = _tested_name(value)
@@ -79,26 +90,60 @@ def derived_null_check(env: Env, value: cst.BaseExpression) -> tuple[int, bool] 
     return site, tested[1]
 
 
-def _tested_status(env: Env, test: cst.BaseExpression,
-                   out_param_site: Callable[[cst.Call], int | None]) -> tuple[int, bool] | None:
-    """The out-parameter site a status check decides, and whether true means success.
+def status_outcomes(env: Env, test: cst.BaseExpression,
+                    out_param_site: Callable[[cst.Call], int | None]
+                    ) -> tuple[int, bool | None, bool | None] | None:
+    """The out-parameter site a status check decides, and what each side means.
 
-    ``status`` / ``F(...)`` alone is true on failure (a non-zero error code);
-    ``== 0`` / ``== ERROR_SUCCESS`` is true on success, ``!=`` on failure.
+    Returns (site, on_true, on_false), each True (success: owned), False (failure:
+    nothing acquired) or None (not known). ``status`` / ``F(...)`` alone is true on
+    failure (a non-zero error code); ``== 0`` / ``== ERROR_SUCCESS`` is true on success,
+    ``!=`` on failure; ``== ERROR_FILE_NOT_FOUND`` (any non-zero constant) is true only
+    on failure; ``in (ERROR_SUCCESS, ERROR_MORE_DATA)`` is false only on failure.
     """
-    subject: cst.BaseExpression = test
-    success_when_true = False
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comp = test.comparisons[0]
-        if not _is_success_code(comp.comparator):
+        subject, other = test.left, comp.comparator
+        if (_status_sites(env, other, out_param_site) is not None
+                and _status_sites(env, subject, out_param_site) is None):
+            subject, other = other, subject  # ``ERROR_SUCCESS == status``
+        sites = _status_sites(env, subject, out_param_site)
+        if sites is None:
             return None
-        subject = test.left
-        if isinstance(subject, cst.NamedExpr):
-            subject = subject.value
-        if isinstance(comp.operator, (cst.Equal, cst.Is)):
-            success_when_true = True
-        elif not isinstance(comp.operator, (cst.NotEqual, cst.IsNot)):
+        op = comp.operator
+        if isinstance(op, (cst.In, cst.NotIn)):
+            if not isinstance(other, (cst.Tuple, cst.List, cst.Set)):
+                return None
+            codes = [_code_kind(e.value) for e in other.elements]
+            if None in codes or not codes:
+                return None
+            if all(codes):  # only success codes
+                inside: tuple[bool | None, bool | None] = (True, False)
+            elif any(codes):  # success among error codes: outside is failure
+                inside = (None, False)
+            else:  # error codes only
+                inside = (False, None)
+            if isinstance(op, cst.NotIn):
+                inside = (inside[1], inside[0])
+            return sites, inside[0], inside[1]
+        kind = _code_kind(other)
+        if kind is None:
             return None
+        if isinstance(op, (cst.Equal, cst.Is)):
+            return (sites, True, False) if kind else (sites, False, None)
+        if isinstance(op, (cst.NotEqual, cst.IsNot)):
+            return (sites, False, True) if kind else (sites, None, False)
+        return None
+    subject = test.value if isinstance(test, cst.NamedExpr) else test
+    sites = _status_sites(env, subject, out_param_site)
+    return None if sites is None else (sites, False, True)
+
+
+def _status_sites(env: Env, subject: cst.BaseExpression,
+                  out_param_site: Callable[[cst.Call], int | None]) -> int | None:
+    """The one out-parameter site whose status ``subject`` is (a name or the call)."""
+    if isinstance(subject, cst.NamedExpr):
+        subject = subject.value
     sites: frozenset[int] | None = None
     if isinstance(subject, cst.Name):
         sites = env.status.get(subject.value)
@@ -108,7 +153,7 @@ def _tested_status(env: Env, test: cst.BaseExpression,
     if not sites or len(sites) != 1:
         return None
     (site,) = sites
-    return site, success_when_true
+    return site
 
 
 def _refine_site(env: Env, site: int, non_null: bool) -> Env | None:
@@ -131,11 +176,24 @@ def _refine_site(env: Env, site: int, non_null: bool) -> Env | None:
     return out
 
 
-def _is_success_code(expr: cst.BaseExpression) -> bool:
-    """``0`` or a name like ``ERROR_SUCCESS``."""
+_SUCCESS_NAMES = frozenset({"NO_ERROR", "S_OK", "STATUS_SUCCESS"})
+
+
+def _code_kind(expr: cst.BaseExpression) -> bool | None:
+    """True for a success code (``0``, ``ERROR_SUCCESS``), False for another constant
+    (``ERROR_FILE_NOT_FOUND``, ``2``, ``winerror.ERROR_MORE_DATA``), None otherwise."""
     if isinstance(expr, cst.Integer):
-        return expr.value == "0"
-    return final_name(expr).endswith("SUCCESS")
+        return expr.value.strip("0_xXoObB") == ""
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.expression, cst.Integer):
+        return False
+    name = final_name(expr)
+    if not name:
+        return None
+    if name.endswith("SUCCESS") or name in _SUCCESS_NAMES:
+        return True
+    if name.isupper() and name[:1].isalpha():
+        return False
+    return None
 
 
 def _tested_name(test: cst.BaseExpression) -> tuple[str, bool] | None:

@@ -139,9 +139,7 @@ class HandleTransfer(CallEffects):
             value = self.eval(element.value, work)
             for target in element.targets:
                 self._assign(target.target, element.value, value, work)
-            status_site = work.status_of.get(id(element.value))
-            if status_site is not None and isinstance(element.targets[0].target, cst.Name):
-                work.env.status[element.targets[0].target.value] = frozenset({status_site})
+            self._note_status(element.targets[0].target, element.value, work)
         elif kind is cst.AnnAssign or kind is cst.AugAssign:
             assert isinstance(element, (cst.AnnAssign, cst.AugAssign))
             if element.value is not None:
@@ -150,6 +148,7 @@ class HandleTransfer(CallEffects):
                     self._escape(value, work)
                 else:
                     self._assign(element.target, element.value, value, work)
+                    self._note_status(element.target, element.value, work)
         elif kind is cst.Return:
             assert isinstance(element, cst.Return)
             if element.value is not None:
@@ -184,7 +183,7 @@ class HandleTransfer(CallEffects):
             truth = constant_truth(value_expr) if target.value in keys else None
             if truth is not None:
                 work.env.facts = work.env.facts | {(target.value, truth)}
-            derived = derived_null_check(work.env, value_expr)
+            derived = derived_null_check(work.env, value_expr, self._out_param_site)
             if derived is not None:
                 work.env.derived = work.env.derived | {(target.value, *derived)}
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -206,6 +205,17 @@ class HandleTransfer(CallEffects):
                 for part in target.slice:
                     self.eval(part.slice, work)
             self._escape(value, work)
+
+    def _note_status(self, target: cst.BaseExpression, value: cst.BaseExpression,
+                     work: Work) -> None:
+        """``status = F(..., byref(h))`` (or ``rc = status``): the name holds h's status."""
+        if not isinstance(target, cst.Name):
+            return
+        status_site = work.status_of.get(id(value))
+        if status_site is not None:
+            work.env.status[target.value] = frozenset({status_site})
+        elif isinstance(value, cst.Name) and value.value in work.env.status:
+            work.env.status[target.value] = work.env.status[value.value]
 
     def _note_returned(self, value: frozenset[int], work: Work) -> None:
         """For summaries: a fresh handle of this scope that may be returned open."""
