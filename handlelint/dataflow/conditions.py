@@ -60,10 +60,19 @@ def _refine_handles(env: Env, test: cst.BaseExpression, side: bool,
         return env
     name, positive = tested
     sites = env.names.get(name)
-    if not sites or len(sites) != 1:
+    if not sites:
         return env
-    (site,) = sites
-    return _refine_site(env, site, positive == side)
+    if len(sites) == 1:
+        (site,) = sites
+        return _refine_site(env, site, positive == side)
+    # A name that may hold several sites (``a() if p else b()``, a loop that reopens
+    # it): the check refines each; the side is infeasible only if it is for all.
+    out: Env | None = None
+    for site in sorted(sites):
+        refined = _refine_site(env if out is None else out, site, positive == side)
+        if refined is not None:
+            out = refined
+    return out
 
 
 def derived_null_check(env: Env, value: cst.BaseExpression,
