@@ -20,7 +20,7 @@ state, so the records of last visits are the results and no second pass is neede
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import libcst as cst
@@ -85,6 +85,8 @@ class Work:
         self.env = env.copy()
         self.exc: Env | None = None
         self.fresh: set[int] = set()
+        #: Shadow sites made by this node (see ``CallEffects._shadow``).
+        self.shadowed: set[int] = set()
         self.dead = False
         self.depth = 0  # inside comprehensions and lambdas acquires are not tracked
         #: id(call) -> site of an out-parameter acquire made by that call.
@@ -107,6 +109,9 @@ class CallEffects:
     _node: int
     #: Site -> the CFG nodes whose element acquires it.
     acquired_at: dict[int, set[int]]
+    #: Site -> its shadow (the previous handle of the same call), and back.
+    shadows: dict[int, int]
+    shadow_of: dict[int, int]
     _line: int
 
     def eval(self, expr: cst.CSTNode, work: Work) -> frozenset[int]:
@@ -206,12 +211,52 @@ class CallEffects:
         old = work.env.sites.get(site)
         if old is not None:
             leaky, origin = leak_origin(old)
-            if leaky:
+            holders = [n for n, v in work.env.names.items() if site in v] if leaky else []
+            if holders:
+                self._shadow(site, holders, old, work)
+            elif leaky:
                 self._record_leak(LeakEvent(site, "reacquire", self._line, origin, self._node))
         work.env.sites[site] = {H.MAYBE_NULL: None}
         work.fresh.add(site)
         self.acquired_at.setdefault(site, set()).add(self._node)
         return site
+
+    def _shadow(self, site: int, holders: list[str], old: dict[H, Optional[Origin]],
+                work: Work) -> None:
+        """The call acquires again while names still hold its previous handle.
+
+        ``prev, cur = cur, Open(...)`` evaluates the call before ``cur`` is rebound: the
+        previous handle moves to a *shadow* site of the same call (one per call), held
+        by the same names, so the new handle and the old one are tracked apart. A shadow
+        lost in the node that made it is reported as an acquire-again leak, at the call.
+        """
+        shadow = self.shadows.get(site)
+        if shadow is None:
+            shadow = len(self.sites)
+            self.sites.append(replace(self.sites[site], index=shadow))
+            self.shadows[site] = shadow
+            self.shadow_of[shadow] = site
+            if site in self._parents:
+                self._parents[shadow] = set(self._parents[site])
+            if site in self._parent_names:
+                self._parent_names[shadow] = set(self._parent_names[site])
+        prior = work.env.sites.get(shadow)
+        if prior is not None:
+            leaky, origin = leak_origin(prior)
+            if leaky:
+                self._record_leak(LeakEvent(shadow, "reacquire", self._line, origin, self._node))
+            for name in [n for n, v in work.env.names.items() if shadow in v]:
+                rest = work.env.names[name] - {shadow}
+                if rest:
+                    work.env.names[name] = rest
+                else:
+                    del work.env.names[name]
+        work.env.sites[shadow] = dict(old)
+        for name in holders:
+            work.env.names[name] = (work.env.names[name] - {site}) | {shadow}
+        if work.env.derived:
+            work.env.derived = frozenset(d for d in work.env.derived if d[1] != site)
+        work.shadowed.add(shadow)
 
     def _release(self, call: cst.Call, info: CallInfo, target: frozenset[int],
                  work: Work) -> None:
@@ -272,6 +317,9 @@ class CallEffects:
 
     def _record_leak(self, event: LeakEvent) -> None:
         if self.recording:
+            original = self.shadow_of.get(event.site)
+            if original is not None:  # a shadow is reported as its call's site
+                event = replace(event, site=original)
             self.records[self._node].events.append(event)
 
     @property

@@ -67,6 +67,8 @@ class HandleTransfer(CallEffects):
         self._parents: dict[int, set[int]] = {}
         self._parent_names: dict[int, set[str]] = {}
         self.acquired_at: dict[int, set[int]] = {}
+        self.shadows: dict[int, int] = {}
+        self.shadow_of: dict[int, int] = {}
         self._line = 1
         self._node = 0
         #: Names read after each node (see :mod:`~handlelint.dataflow.liveness`), if known.
@@ -383,7 +385,8 @@ class HandleTransfer(CallEffects):
         for site in [s for s in env.sites if s not in held]:
             leaky, origin = leak_origin(env.sites.pop(site))
             if leaky:
-                kind = "discard" if site in work.fresh else lost_kind
+                kind = ("discard" if site in work.fresh
+                        else "reacquire" if site in work.shadowed else lost_kind)
                 self._record_leak(LeakEvent(site, kind, self._line, origin, self._node))
         for name in [n for n, sites in env.status.items() if not sites & env.sites.keys()]:
             del env.status[name]
