@@ -38,7 +38,9 @@ class ModuleIndex:
     call_scope: dict[int, Scope] = field(default_factory=dict)
     #: Functions and classes, outer before inner.
     scopes: list[cst.FunctionDef | cst.ClassDef] = field(default_factory=list)
-    #: id(scope) -> names mentioned inside scopes nested in it.
+    #: id(scope) -> names that scopes nested in it read from outside themselves (a name
+    #: a nested scope binds as its own local, parameter or comprehension variable is not
+    #: captured; one it declares ``global`` or ``nonlocal`` is).
     captured: dict[int, set[str]] = field(default_factory=dict)
     #: id(scope) -> names declared ``global`` or ``nonlocal`` there.
     declared: dict[int, set[str]] = field(default_factory=dict)
@@ -52,14 +54,19 @@ def index_module(module: cst.Module) -> ModuleIndex:
     """Walk ``module`` once and return its :class:`ModuleIndex`."""
     index = ModuleIndex(module)
     stack: list[tuple[cst.CSTNode, tuple[Scope, ...]]] = [(module, (module,))]
+    mentioned: dict[int, set[str]] = {}
+    bound: dict[int, set[str]] = {}
+    nested: list[tuple[Scope, tuple[Scope, ...]]] = []
     while stack:
         node, chain = stack.pop()
         kind = type(node)
         if kind is cst.Name:
-            name = node.value  # type: ignore[attr-defined]
-            for outer in chain[:-1]:
-                index.captured.setdefault(id(outer), set()).add(name)
+            if len(chain) > 1:
+                name = node.value  # type: ignore[attr-defined]
+                mentioned.setdefault(id(chain[-1]), set()).add(name)
             continue
+        if kind in _BINDERS and len(chain) > 1:
+            bound.setdefault(id(chain[-1]), set()).update(_bound_by(node))
         if kind is cst.Call:
             index.calls.append(node)  # type: ignore[arg-type]
             index.call_scope[id(node)] = chain[-1]
@@ -73,12 +80,83 @@ def index_module(module: cst.Module) -> ModuleIndex:
         if kind in _SCOPES:
             assert isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
             inner = (*chain, node)
+            nested.append((node, chain))
+            if not isinstance(node, cst.ClassDef):
+                bound.setdefault(id(node), set()).update(_parameters(node.params))
             if not isinstance(node, cst.Lambda):
                 index.scopes.append(node)
         kids = children(node)
         kids.reverse()
         stack.extend((kid, inner) for kid in kids)
+    _captures(index, nested, mentioned, bound)
     return index
+
+
+#: Nodes that bind names in the scope they run in.
+_BINDERS = frozenset({
+    cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.WithItem, cst.ExceptHandler,
+    cst.ExceptStarHandler, cst.NamedExpr, cst.CompFor, cst.Import, cst.ImportFrom,
+    cst.FunctionDef, cst.ClassDef,
+})
+
+
+def _targets(target: cst.CSTNode) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _targets(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return _targets(target.value)
+    return []
+
+
+def _bound_by(node: cst.CSTNode) -> list[str]:
+    """The names a binding node binds in its scope (approximate for comprehensions:
+    their variables count as locals of the scope around them)."""
+    if isinstance(node, cst.Assign):
+        return [n for t in node.targets for n in _targets(t.target)]
+    if isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr)):
+        return _targets(node.target)
+    if isinstance(node, cst.WithItem):
+        return _targets(node.asname.name) if node.asname is not None else []
+    if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+        return _targets(node.name.name) if node.name is not None else []
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        return [node.name.value]
+    if isinstance(node, cst.Import):
+        return [a.evaluated_alias or a.evaluated_name.split(".")[0] for a in node.names]
+    if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+        return [a.evaluated_alias or a.evaluated_name for a in node.names]
+    return []
+
+
+def _parameters(params: cst.Parameters) -> list[str]:
+    every = (*params.posonly_params, *params.params, *params.kwonly_params)
+    found = [p.name.value for p in every]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            found.append(star.name.value)
+    return found
+
+
+def _captures(index: ModuleIndex, nested: list[tuple[Scope, tuple[Scope, ...]]],
+              mentioned: dict[int, set[str]], bound: dict[int, set[str]]) -> None:
+    """Per scope, the names its nested scopes read from outside themselves.
+
+    Inner scopes first: a scope's free names are those it or its nested scopes mention
+    that it does not bind (or that it declares global or nonlocal); its parent captures
+    them, and passes on to its own parent those it does not bind itself.
+    """
+    free: dict[int, set[str]] = {}
+    for scope, chain in reversed(nested):
+        key = id(scope)
+        names = mentioned.get(key, set()) | free.get(key, set())
+        local = bound.get(key, set()) - index.declared.get(key, set())
+        names -= local
+        if names:
+            parent = id(chain[-1])
+            index.captured.setdefault(parent, set()).update(names)
+            free.setdefault(parent, set()).update(names)
 
 
 def _note_statement(index: ModuleIndex, node: cst.CSTNode, scope: Scope) -> None:

@@ -348,7 +348,17 @@ class HandleTransfer(CallEffects):
         return _EMPTY
 
     def _e_lambda(self, expr: cst.Lambda, work: Work) -> frozenset[int]:
-        self._capture(expr.body, work)
+        """A lambda captures the names its body reads, not its own parameters."""
+        params = expr.params
+        own = {p.name.value for p in (*params.posonly_params, *params.params,
+                                      *params.kwonly_params)}
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                own.add(star.name.value)
+        for default in (p.default for p in (*params.params, *params.kwonly_params)):
+            if default is not None:
+                self.eval(default, work)
+        self._capture(expr.body, work, own)
         return _EMPTY
 
     def _e_comprehension(self, expr: cst.ListComp | cst.SetComp | cst.GeneratorExp
@@ -364,9 +374,15 @@ class HandleTransfer(CallEffects):
             work.depth -= 1
         return _EMPTY
 
-    def _capture(self, body: cst.CSTNode, work: Work) -> None:
+    def _capture(self, body: cst.CSTNode, work: Work, own: set[str] | None = None) -> None:
+        """Names read by a nested lambda escape, except its own (parameters and the
+        variables of comprehensions inside it)."""
+        local = set(own or ())
         for node in preorder(body):
-            if isinstance(node, cst.Name):
+            if isinstance(node, cst.CompFor):
+                local.update(_target_names(node.target))
+        for node in preorder(body):
+            if isinstance(node, cst.Name) and node.value not in local:
                 self._escape(work.env.names.get(node.value, frozenset()), work)
 
     # -- after the element ---------------------------------------------------------------------
