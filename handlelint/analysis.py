@@ -20,7 +20,6 @@ from handlelint.positions import Positions
 from handlelint.explain import explain_all
 from handlelint.report import choose, leak_findings
 from handlelint.resolve import Resolver
-from handlelint.syntax import final_name
 from handlelint.restype import RestypeCheck
 from handlelint.rules import RuleTable
 from handlelint.source import parse
@@ -83,7 +82,7 @@ def _transfer(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleI
         index.declared.get(id(scope), ()))
     return HandleTransfer(resolver, positions, escaping_names=escaping,
                           all_bindings_escape=isinstance(scope, cst.ClassDef),
-                          context_manager=_is_context_manager(scope),
+                          context_manager=_is_context_manager(scope, resolver),
                           borrow_unknown=resolver.config.unknown_calls == "borrow")
 
 
@@ -111,12 +110,8 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
     return findings + sorted(set(transfer.call_findings))
 
 
-_CONTEXT_MANAGER_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
-
-
-def _is_context_manager(scope: cst.CSTNode) -> bool:
+def _is_context_manager(scope: cst.CSTNode, resolver: Resolver) -> bool:
     """Is ``scope`` a ``@contextlib.contextmanager`` (or async) generator?"""
     if not isinstance(scope, cst.FunctionDef):
         return False
-    return any(final_name(d.decorator) in _CONTEXT_MANAGER_DECORATORS
-               for d in scope.decorators)
+    return any(resolver.is_context_manager(d.decorator) for d in scope.decorators)

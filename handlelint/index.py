@@ -46,6 +46,8 @@ class ModuleIndex:
     declared: dict[int, set[str]] = field(default_factory=dict)
     #: Assignments ``target = value`` in source order (for DLL and alias bindings).
     assigns: list[tuple[cst.BaseExpression, cst.BaseExpression]] = field(default_factory=list)
+    #: id(assignment target) -> the scope the assignment runs in.
+    assign_scope: dict[int, Scope] = field(default_factory=dict)
     #: ``from m import name [as alias]``: (bound name, imported name).
     imports: list[tuple[str, str]] = field(default_factory=list)
 
@@ -163,6 +165,7 @@ def _note_statement(index: ModuleIndex, node: cst.CSTNode, scope: Scope) -> None
     if isinstance(node, cst.Assign):
         for target in node.targets:
             index.assigns.append((target.target, node.value))
+            index.assign_scope[id(target.target)] = scope
     elif isinstance(node, cst.AnnAssign) and node.value is not None:
         index.assigns.append((node.target, node.value))
     elif isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):

@@ -100,6 +100,7 @@ _FOREIGN_RELEASES = {
 }
 #: Calls that register a release to run later: the handle stays usable until then.
 _REGISTRARS = frozenset({"callback", "push_async_callback", "register", "finalize"})
+_CONTEXT_MANAGERS = frozenset({"contextmanager", "asynccontextmanager"})
 #: ctypes' library loaders as attributes of ``ctypes``: ``windll.kernel32`` is a DLL object.
 _LIBRARY_LOADERS = frozenset({"windll", "oledll", "cdll", "pydll"})
 #: ctypes base classes whose subclasses' constructors only fill memory.
@@ -139,6 +140,7 @@ class Resolver:
         for bound, imported in index.imports:
             if imported in table.acquires or imported in table.releases:
                 self._aliases[bound] = imported
+        defined = {s.name.value for s in index.scopes}
         for _ in range(2):  # a second round sees names bound after their use
             for target, value in index.assigns:
                 name = dotted(target)
@@ -146,12 +148,30 @@ class Resolver:
                     continue
                 func = self.api_function(value)
                 if func is not None:
+                    if name in defined and isinstance(
+                            index.assign_scope.get(id(target)), cst.FunctionDef):
+                        continue  # a local alias does not rename the file's function
                     self._aliases[name] = func
                 elif self.is_dll(value):
                     self._dll_names.add(name)
         self._releasers = frozenset(config.releasers)
         self.summaries: Summaries | None = None
         self._borrowers = frozenset(config.borrowers)
+        self._call_scope = index.call_scope
+        #: (id(function), name) -> the API function a local name is bound to there
+        #: (``close = clusapi.CloseClusterNode`` inside a function), "" for another value.
+        self._local_aliases: dict[tuple[int, str], str] = {}
+        for target, value in index.assigns:
+            scope = index.assign_scope.get(id(target))
+            if isinstance(target, cst.Name) and isinstance(scope, cst.FunctionDef):
+                key = (id(scope), target.value)
+                func = self.api_function(value)
+                if func:
+                    self._local_aliases[key] = func
+                else:
+                    self._local_aliases.setdefault(key, "")
+        self._cm_names = set(_CONTEXT_MANAGERS) | {
+            bound for bound, imported in index.imports if imported in _CONTEXT_MANAGERS}
         self._foreign: set[str] = set()
         self._foreign_functions: set[str] = set()
         self._errcheck: set[str] = set()
@@ -181,6 +201,20 @@ class Resolver:
                                 for b in scope.bases)):
                     self._structures.add(scope.name.value)
                     found = True
+
+    def is_context_manager(self, decorator: cst.BaseExpression) -> bool:
+        """Is ``decorator`` ``contextlib.contextmanager`` (or async), under any alias
+        (``from contextlib import contextmanager as cm``, ``import contextlib as cl``)?"""
+        return final_name(decorator) in self._cm_names
+
+    def _function_of_call(self, call: cst.Call) -> str | None:
+        """The API function a call's callee denotes, a function's own locals first."""
+        if isinstance(call.func, cst.Name):
+            scope = self._call_scope.get(id(call))
+            local = self._local_aliases.get((id(scope), call.func.value))
+            if local is not None:
+                return local or None
+        return self.api_function(call.func)
 
     def is_any_dll(self, expr: cst.BaseExpression) -> bool:
         """Does ``expr`` denote a ctypes DLL object of any library (``windll.kernel32``,
@@ -259,7 +293,7 @@ class Resolver:
 
     def _classify(self, call: cst.Call) -> CallInfo:
         table = self.table
-        func = self.api_function(call.func)
+        func = self._function_of_call(call)
         if func is not None:
             checked = self.has_errcheck(call.func)
             rule = table.acquires.get(func)
