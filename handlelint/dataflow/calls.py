@@ -88,7 +88,6 @@ class Work:
         #: Shadow sites made by this node (see ``CallEffects._shadow``).
         self.shadowed: set[int] = set()
         self.dead = False
-        self.depth = 0  # inside comprehensions and lambdas acquires are not tracked
         #: id(call) -> site of an out-parameter acquire made by that call.
         self.status_of: dict[int, int] = {}
 
@@ -151,7 +150,7 @@ class CallEffects:
             self._check_uses(call, info, positional, skip, work)
         if (info.through or info.summary) and kind is CallKind.ACQUIRE:
             self._may_raise(work, f"{dotted(call.func) or 'call'}()")
-        if kind is CallKind.ACQUIRE and info.acquire is not None and work.depth == 0:
+        if kind is CallKind.ACQUIRE and info.acquire is not None:
             return self._acquire_call(call, info, positional, shift, work)
         if kind is CallKind.RELEASE:
             index = (info.release.arg_index if info.release is not None else 0) + shift

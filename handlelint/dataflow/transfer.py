@@ -363,15 +363,34 @@ class HandleTransfer(CallEffects):
 
     def _e_comprehension(self, expr: cst.ListComp | cst.SetComp | cst.GeneratorExp
                          | cst.DictComp, work: Work) -> frozenset[int]:
-        """The first iterable runs here; the rest runs in its own scope (untracked)."""
+        """A comprehension is a loop in a scope of its own (SPEC section 3).
+
+        The first iterable runs here; the rest runs once per item, in a scope where the
+        comprehension's variables shadow the function's names (they hold no handle of
+        this scope). One pass is evaluated: an acquire inside is tracked like one in a
+        loop body, and its handle is lost at the end of the item unless it goes into
+        the result (a container: an escape) or is released there.
+        """
         self.eval(expr.for_in.iter, work)
-        work.depth += 1
+        own = [n for comp in _comp_fors(expr.for_in) for n in _target_names(comp.target)]
+        hidden = {n: work.env.names.pop(n) for n in own if n in work.env.names}
         try:
-            for child in _children(expr):
-                if child is not expr.for_in.iter:
-                    self.eval(child, work)
+            comp: cst.CompFor | None = expr.for_in
+            while comp is not None:
+                if comp is not expr.for_in:
+                    self.eval(comp.iter, work)
+                for cond in comp.ifs:
+                    self.eval(cond.test, work)
+                comp = comp.inner_for_in
+            if isinstance(expr, cst.DictComp):
+                result = self.eval(expr.key, work) | self.eval(expr.value, work)
+            else:
+                result = self.eval(expr.elt, work)
+            self._escape(result, work)
         finally:
-            work.depth -= 1
+            for name in own:
+                work.env.names.pop(name, None)
+            work.env.names.update(hidden)
         return _EMPTY
 
     def _capture(self, body: cst.CSTNode, work: Work, own: set[str] | None = None) -> None:
@@ -446,11 +465,22 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return children(node)
 
 
+def _comp_fors(comp: cst.CompFor) -> list[cst.CompFor]:
+    found = []
+    here: cst.CompFor | None = comp
+    while here is not None:
+        found.append(here)
+        here = here.inner_for_in
+    return found
+
+
 def _target_names(target: cst.CSTNode) -> list[str]:
     if isinstance(target, cst.Name):
         return [target.value]
     if isinstance(target, (cst.Tuple, cst.List)):
         return [n for e in target.elements for n in _target_names(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
     return []
 
 
