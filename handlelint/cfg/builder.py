@@ -61,6 +61,8 @@ class _Cleanup:
 _Frame = Union[_Loop, _Handlers, _Cleanup]
 
 _CATCH_ALL = frozenset({"BaseException", "Exception"})
+#: Longest literal a ``for`` loop is unrolled over.
+_MAX_UNROLLED = 6
 _SUPPRESSORS = frozenset({"suppress"})
 
 
@@ -119,6 +121,8 @@ class Builder:
         self.frames: list[_Frame] = []
         self._raise_exit: int | None = None
         self._last_line = positions.line(scope, 1)
+        #: Names bound to a literal tuple or list (``handles = (hg, hr)``), as last built.
+        self._literals: dict[str, cst.Tuple | cst.List] = {}
 
     # -- entry points -----------------------------------------------------------------
 
@@ -278,7 +282,21 @@ class Builder:
         elif isinstance(stmt, (cst.Pass, cst.Global, cst.Nonlocal)):
             return
         else:
+            if isinstance(stmt, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                self._note_literal(stmt)
             self.emit(NodeKind.STMT, stmt, line)
+
+    def _note_literal(self, stmt: cst.Assign | cst.AugAssign | cst.AnnAssign) -> None:
+        """Remember ``name = (a, b)``; any other binding of the name forgets it."""
+        targets = ([t.target for t in stmt.targets] if isinstance(stmt, cst.Assign)
+                   else [stmt.target])
+        for target in targets:
+            if isinstance(target, cst.Name):
+                value = stmt.value
+                if isinstance(stmt, cst.Assign) and isinstance(value, (cst.Tuple, cst.List)):
+                    self._literals[target.value] = value
+                else:
+                    self._literals.pop(target.value, None)
 
     def condition(self, expr: cst.BaseExpression, line: int) -> tuple[Pending, Pending]:
         """Split a condition into TEST atoms; returns its (true, false) edge ends."""
@@ -324,13 +342,65 @@ class Builder:
         self._loop_body(head.id, true, false, stmt.body, stmt.orelse)
 
     def for_(self, stmt: cst.For) -> None:
-        """EVAL iterable -> FOR_NEXT head -(true: bind target)-> body -> head; false -> else."""
+        """EVAL iterable -> FOR_NEXT head -(true: bind target)-> body -> head; false -> else.
+
+        A loop over a short literal of names (``for h in (hg, hr):``, or a name bound to
+        one) is unrolled instead: see :meth:`_unrolled_for`.
+        """
         line = self.pos.line(stmt, self._last_line)
+        items = self._literal_items(stmt)
+        if items is not None:
+            self._unrolled_for(stmt, items, line)
+            return
         self.emit(NodeKind.EVAL, stmt.iter, line)
         head = self.emit(NodeKind.FOR_NEXT, stmt, line, raises=False)
         self.pending = []
         self._loop_body(head.id, [(head.id, EdgeKind.TRUE)], [(head.id, EdgeKind.FALSE)],
                         stmt.body, stmt.orelse)
+
+    def _literal_items(self, stmt: cst.For) -> list[cst.BaseExpression] | None:
+        """The names a ``for`` iterates over, when it is a short literal of names."""
+        if stmt.asynchronous is not None:
+            return None
+        source: cst.BaseExpression = stmt.iter
+        if isinstance(source, cst.Name):
+            found = self._literals.get(source.value)
+            if found is None:
+                return None
+            source = found
+        if not isinstance(source, (cst.Tuple, cst.List)):
+            return None
+        items = [e.value for e in source.elements]
+        if not items or len(items) > _MAX_UNROLLED or any(
+                not isinstance(e, cst.Element) or not isinstance(e.value, cst.Name)
+                for e in source.elements):
+            return None
+        return items
+
+    def _unrolled_for(self, stmt: cst.For, items: list[cst.BaseExpression], line: int) -> None:
+        """EVAL iterable -> per item: STMT ``target = item`` -> body -> NOP "next item";
+        then else; breaks skip the else.
+
+        Each item's handle is bound and released in its own copy of the body, so
+        ``for h in (hg, hr): CloseClusterGroup(h)`` releases each with the function its
+        type needs (HDL003 for the other), with no merged states between the items.
+        """
+        self.emit(NodeKind.EVAL, stmt.iter, line)
+        breaks: Pending = []
+        for item in items:
+            bind = cst.Assign([cst.AssignTarget(stmt.target)], item)
+            self.emit(NodeKind.STMT, bind, line, raises=False)
+            after = self.cfg.add(NodeKind.NOP, None, line, "next item")
+            loop = _Loop(after.id)
+            self.frames.append(loop)
+            self.suite(stmt.body)
+            self.frames.pop()
+            self._attach(after.id)
+            self.pending = [(after.id, EdgeKind.NORMAL)]
+            breaks.extend(loop.breaks)
+        if stmt.orelse is not None:
+            self.suite(stmt.orelse.body)
+        self.pending = self.pending + breaks
 
     def _loop_body(self, head: int, true: Pending, false: Pending, body: cst.BaseSuite,
                    orelse: cst.Else | None) -> None:
