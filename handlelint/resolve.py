@@ -43,6 +43,7 @@ class CallKind(enum.Enum):
     SAFE = "safe"          # ctypes helper: borrows, does not raise
     SINK = "sink"          # ends the program: no leak past it
     REGISTER = "register"  # registers a release for later (ExitStack.callback, atexit)
+    DEFER = "defer"        # binds a release for later (functools.partial): nothing yet
     UNKNOWN = "unknown"    # may raise; handle arguments escape
 
 
@@ -100,6 +101,8 @@ _FOREIGN_RELEASES = {
 }
 #: Calls that register a release to run later: the handle stays usable until then.
 _REGISTRARS = frozenset({"callback", "push_async_callback", "register", "finalize"})
+#: Calls that bind a function to its arguments for later: ``functools.partial``.
+_DEFERRERS = frozenset({"partial", "partialmethod"})
 _CONTEXT_MANAGERS = frozenset({"contextmanager", "asynccontextmanager"})
 #: ctypes' library loaders as attributes of ``ctypes``: ``windll.kernel32`` is a DLL object.
 _LIBRARY_LOADERS = frozenset({"windll", "oledll", "cdll", "pydll"})
@@ -365,6 +368,8 @@ class Resolver:
         func = self.api_function(first)
         if func is None:
             return None
+        if func in self.table.releases and final_name(call.func) in _DEFERRERS:
+            return CallInfo(CallKind.DEFER, func, release=self.table.releases[func])
         if func in self.table.releases and final_name(call.func) in _REGISTRARS:
             return CallInfo(CallKind.REGISTER, func, release=self.table.releases[func])
         rule = self.table.acquires.get(func)

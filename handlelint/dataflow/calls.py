@@ -161,6 +161,13 @@ class CallEffects:
                         and info.release is not None and "HCLUSTER" in info.release.handle_types):
                     work.env.closed = work.env.closed | {target.value}
             return EMPTY
+        if kind is CallKind.DEFER:
+            # ``closer = partial(CloseCluster, hc)`` holds ``hc`` until it is called or
+            # registered (both end the tracking): nothing is released yet.
+            out = EMPTY
+            for value in positional[1:]:
+                out |= value
+            return out
         if kind is CallKind.REGISTER:
             for value in values:
                 self._escape(value, work)  # released later: no longer this path's duty
