@@ -19,7 +19,7 @@ from handlelint.findings import Finding
 from handlelint.index import ModuleIndex
 from handlelint.positions import Positions
 from handlelint.resolve import CallInfo, CallKind, Resolver
-from handlelint.syntax import dotted
+from handlelint.syntax import dotted, final_name
 from handlelint.summaries import Summaries
 from handlelint.walk import preorder
 
@@ -37,11 +37,16 @@ class AttributeCheck:
         for (cls, _), method in self.summaries.methods.items():
             classes.setdefault(cls, []).append(method)
         out: list[Finding] = []
+        stored_by: dict[str, list[tuple[str, cst.Call, CallInfo]]] = {}
+        released_by: dict[str, set[str]] = {}
         for cls, methods in classes.items():
-            stored: list[tuple[str, cst.Call, CallInfo]] = []
-            released: set[str] = set()
+            stored = stored_by.setdefault(cls, [])
+            released = released_by.setdefault(cls, set())
             for method in methods:
                 self._read_method(method, stored, released)
+        family = self._families(set(classes))
+        for cls, stored in stored_by.items():
+            released = set().union(*(released_by.get(c, set()) for c in family[cls]))
             for attr, call, info in stored:
                 if attr in released or info.acquire is None:
                     continue
@@ -53,20 +58,67 @@ class AttributeCheck:
                                    f"but no method of {cls} releases it with {release}"))
         return out
 
+    def _families(self, classes: set[str]) -> dict[str, set[str]]:
+        """Per class of the file: itself, its bases and its subclasses among the file's
+        classes (a release in any of them counts: inherited, or the base's contract)."""
+        bases: dict[str, set[str]] = {}
+        for scope in self.index.scopes:
+            if isinstance(scope, cst.ClassDef):
+                bases.setdefault(scope.name.value, set()).update(
+                    final_name(b.value) for b in scope.bases)
+
+        def ancestors(cls: str) -> set[str]:
+            found: set[str] = set()
+            todo = [cls]
+            while todo:
+                for base in bases.get(todo.pop(), ()):
+                    if base not in found:
+                        found.add(base)
+                        todo.append(base)
+            return found
+
+        up = {cls: ancestors(cls) for cls in bases}
+        family: dict[str, set[str]] = {}
+        for cls in classes | set(bases):
+            related = {cls} | up.get(cls, set())
+            related |= {other for other, above in up.items() if cls in above}
+            family[cls] = related
+        return family
+
     def _read_method(self, method: cst.FunctionDef,
                      stored: list[tuple[str, cst.Call, CallInfo]], released: set[str]) -> None:
         aliases: dict[str, str] = {}
         acquired: dict[str, tuple[cst.Call, CallInfo]] = {}
+        released_locals: set[str] = set()
         for node in preorder(method.body):
             if isinstance(node, cst.Assign):
                 self._read_assign(node, stored, aliases, acquired)
             elif isinstance(node, cst.Call):
                 for arg in self._released_args(node):
-                    name = dotted(arg)
+                    name = _self_attribute(arg) or dotted(arg)
                     if name.startswith("self.") and name.count(".") == 1:
                         released.add(name[5:])
                     elif name in aliases:
                         released.add(aliases[name])
+                    elif name:
+                        released_locals.add(name)
+        # ``hc = Open(); stack.callback(Close, hc); self._hc = hc``: the local released
+        # (or registered) is the attribute's handle.
+        for attr, local in self._stored_locals(method):
+            if local in released_locals:
+                released.add(attr)
+
+    @staticmethod
+    def _stored_locals(method: cst.FunctionDef) -> list[tuple[str, str]]:
+        """``self.attr = local`` assignments of a method: (attr, local)."""
+        found = []
+        for node in preorder(method.body):
+            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Name):
+                for target in node.targets:
+                    name = dotted(target.target)
+                    if name.startswith("self.") and name.count(".") == 1:
+                        found.append((name[5:], node.value.value))
+        return found
 
     def _read_assign(self, node: cst.Assign, stored: list[tuple[str, cst.Call, CallInfo]],
                      aliases: dict[str, str],
@@ -79,7 +131,7 @@ class AttributeCheck:
                 pairs = [(t.value, v.value) for t, v in
                          zip(target.target.elements, value.elements)]
             for left, right in pairs:
-                name, source = dotted(left), dotted(right)
+                name, source = dotted(left), _self_attribute(right) or dotted(right)
                 if source.startswith("self.") and isinstance(left, cst.Name):
                     aliases[name] = source[5:]
                 on_self = name.startswith("self.") and name.count(".") == 1
@@ -104,10 +156,21 @@ class AttributeCheck:
     def _released_args(self, call: cst.Call) -> list[cst.BaseExpression]:
         info = self.resolver.classify(call)
         args = [a.value for a in call.args if a.keyword is None]
-        if info.kind is CallKind.REGISTER:
+        if info.kind is CallKind.REGISTER or info.kind is CallKind.DEFER:
             return args
         if info.kind is not CallKind.RELEASE:
             return []
         index = (info.release.arg_index if info.release is not None else 0)
         index += 1 if info.through else 0
         return args[index:index + 1]
+
+
+def _self_attribute(expr: cst.BaseExpression) -> str:
+    """``self.x`` for ``getattr(self, "x")`` / ``getattr(self, "x", None)``, else ""."""
+    if (isinstance(expr, cst.Call) and final_name(expr.func) == "getattr"
+            and len(expr.args) >= 2 and dotted(expr.args[0].value) == "self"
+            and isinstance(expr.args[1].value, cst.SimpleString)):
+        value = expr.args[1].value.evaluated_value
+        if isinstance(value, str) and value.isidentifier():
+            return f"self.{value}"
+    return ""
