@@ -191,20 +191,41 @@ class CallEffects:
             if name is None:
                 return EMPTY
             site = self._acquire(call, info, work)
+            self._inherit_parents(site, rule, positional[shift:shift + 1], args[shift:shift + 1])
             self._bind_name(name, frozenset({site}), work)
             work.status_of[id(call)] = site
             return EMPTY
         if info.name in NOTIFY_PORTS and shift < len(args) and not invalid_handle(args[shift]):
             return positional[shift]  # an existing port: the same port comes back
         site = self._acquire(call, info, work)
-        if rule.parent_arg == "hCluster" and not rule.name.startswith("GetClusterFrom"):
-            for value, expr in zip(positional[shift:shift + 2], args[shift:shift + 2]):
-                for parent in value:
-                    if self.sites[parent].rule.handle_type == "HCLUSTER":
-                        self._parents.setdefault(site, set()).add(parent)
-                if not value and isinstance(expr, cst.Name):
-                    self._parent_names.setdefault(site, set()).add(expr.value)
+        self._inherit_parents(site, rule, positional[shift:shift + 2], args[shift:shift + 2])
         return frozenset({site})
+
+    def _inherit_parents(self, site: int, rule: AcquireRule,
+                         values: list[frozenset[int]], args: list[cst.BaseExpression]) -> None:
+        """The cluster handles ``site`` depends on: closing one invalidates it.
+
+        A handle opened from a cluster handle depends on it; one opened from such a
+        child (an enumerator of a group, a key of a resource, a subkey of that key)
+        depends on the same cluster handles, at any depth. Handles from
+        ``GetClusterFrom*`` are new cluster handles, never children.
+        """
+        if not rule.parent_arg or rule.name.startswith("GetClusterFrom"):
+            return
+        for value, expr in zip(values, args):
+            for parent in value:
+                if self.sites[parent].rule.handle_type == "HCLUSTER":
+                    if rule.parent_arg == "hCluster":
+                        self._parents.setdefault(site, set()).add(parent)
+                    continue
+                inherited = self._parents.get(parent)
+                if inherited:
+                    self._parents.setdefault(site, set()).update(inherited)
+                names = self._parent_names.get(parent)
+                if names:
+                    self._parent_names.setdefault(site, set()).update(names)
+            if not value and isinstance(expr, cst.Name) and rule.parent_arg == "hCluster":
+                self._parent_names.setdefault(site, set()).add(expr.value)
 
     def _acquire(self, call: cst.Call, info: CallInfo, work: Work) -> int:
         site = self._site_of.get(id(call))
