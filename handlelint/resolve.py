@@ -101,6 +101,11 @@ _FOREIGN_RELEASES = {
 }
 #: Calls that register a release to run later: the handle stays usable until then.
 _REGISTRARS = frozenset({"callback", "push_async_callback", "register", "finalize"})
+#: Builtins that take a function as first argument without calling it.
+_NOT_CALLERS = frozenset({
+    "setattr", "getattr", "hasattr", "delattr", "isinstance", "callable", "id", "repr",
+    "str", "print", "type", "vars", "dir",
+})
 #: Calls that bind a function to its arguments for later: ``functools.partial``.
 _DEFERRERS = frozenset({"partial", "partialmethod"})
 _CONTEXT_MANAGERS = frozenset({"contextmanager", "asynccontextmanager"})
@@ -359,6 +364,8 @@ class Resolver:
         An acquire through a helper may raise (the helper may check the result); a
         release through one releases the argument after the function.
         """
+        if final_name(call.func) in _NOT_CALLERS:
+            return None
         position = 1 if final_name(call.func) == "finalize" else 0
         if len(call.args) <= position or call.args[position].keyword is not None:
             return None

@@ -18,6 +18,7 @@ from handlelint.index import ModuleIndex
 from handlelint.positions import Positions
 from handlelint.resolve import CallKind, Resolver
 from handlelint.syntax import dotted, final_name
+from handlelint.walk import preorder
 
 _POINTER_TYPES = frozenset({
     "c_void_p", "HANDLE", "LPVOID", "PVOID", "HKEY", "c_size_t", "c_ssize_t", "c_uint64",
@@ -30,6 +31,9 @@ _PROTOTYPES = frozenset({"WINFUNCTYPE", "CFUNCTYPE", "PYFUNCTYPE"})
 _LOADED = ("windll.clusapi", "cdll.clusapi", "oledll.clusapi")
 
 
+_LOADER_ATTRS = frozenset({"windll", "cdll", "oledll"})
+
+
 class RestypeCheck:
     """Finds HDL007 in one module (see the module docstring)."""
 
@@ -39,10 +43,14 @@ class RestypeCheck:
         self.pos = positions
         self.pointer_names = set(_POINTER_TYPES)
         self.created: set[str] = set()
-        self.ok: set[str] = set()
+        #: (DLL object key, function): a pointer restype is set there. A key of None
+        #: (a function whose DLL object is not known) matches every object.
+        self.ok: set[tuple[str | None, str]] = set()
         #: Prototype objects and names bound through them: name -> restype is a pointer.
         self.prototypes: dict[str, bool] = {}
         self.via_prototype: dict[str, bool] = {}
+        #: Names bound once to another expression (for DLL objects and function aliases).
+        self._bound: dict[str, cst.BaseExpression] = {}
         self._scan()
 
     def _scan(self) -> None:
@@ -54,9 +62,13 @@ class RestypeCheck:
             name = dotted(target)
             if name and self._is_pointer(value):
                 self.pointer_names.add(name.rsplit(".", 1)[-1])
+            if name:
+                self._bound.setdefault(name, value)
         for target, value in self.index.assigns:
             name = dotted(target)
             if not name:
+                if isinstance(target, cst.Attribute) and target.attr.value == "restype":
+                    self._note_restype(target.value, value)
                 continue
             if self._creates_dll(value):
                 self.created.add(name)
@@ -66,9 +78,127 @@ class RestypeCheck:
             if proto is not None:
                 self.via_prototype[name] = proto
             if isinstance(target, cst.Attribute) and target.attr.value == "restype":
-                func = self.resolver.api_function(target.value)
-                if func is not None and self._is_pointer(value):
-                    self.ok.add(func)
+                self._note_restype(target.value, value)
+        for call in self.index.calls:
+            args = call.args
+            if (final_name(call.func) == "setattr" and len(args) == 3
+                    and isinstance(args[1].value, cst.SimpleString)
+                    and args[1].value.evaluated_value == "restype"):
+                self._note_restype(args[0].value, args[2].value)
+        self._scan_loops()
+
+    def _note_restype(self, function: cst.BaseExpression, restype: cst.BaseExpression,
+                      names: dict[str, str] | None = None) -> None:
+        """``function.restype = restype``: record it for the function's DLL object."""
+        found = self._function_key(function, names or {})
+        if found is not None and self._is_pointer(restype):
+            self.ok.add(found)
+
+    def _scan_loops(self) -> None:
+        """``for name in NAMES: getattr(dll, name).restype = c_void_p`` (or ``setattr``,
+        or ``dll[name]``): the restype is set for every string the loop goes over, also
+        ``for name, restype in {"F": c_void_p}.items()``."""
+        for stmt in self.index.statements:
+            if not isinstance(stmt, cst.For):
+                continue
+            pairs = self._loop_strings(stmt)
+            if not pairs:
+                continue
+            for node in preorder(stmt.body):
+                if isinstance(node, cst.Assign):
+                    for target in node.targets:
+                        if (isinstance(target.target, cst.Attribute)
+                                and target.target.attr.value == "restype"):
+                            self._loop_restype(target.target.value, node.value, stmt, pairs)
+                elif (isinstance(node, cst.Call) and final_name(node.func) == "setattr"
+                        and len(node.args) == 3
+                        and isinstance(node.args[1].value, cst.SimpleString)
+                        and node.args[1].value.evaluated_value == "restype"):
+                    self._loop_restype(node.args[0].value, node.args[2].value, stmt, pairs)
+
+    def _loop_restype(self, function: cst.BaseExpression, restype: cst.BaseExpression,
+                      loop: cst.For, pairs: list[tuple[str, cst.BaseExpression | None]]) -> None:
+        names = _loop_names(loop.target)
+        if not names:
+            return
+        for string, value in pairs:
+            bound = {names[0]: string}
+            chosen = restype
+            if value is not None and len(names) == 2 and dotted(restype) == names[1]:
+                chosen = value
+            self._note_restype(function, chosen, bound)
+
+    def _loop_strings(self, loop: cst.For) -> list[tuple[str, cst.BaseExpression | None]]:
+        """The strings a loop goes over (with their dict values, for ``.items()``)."""
+        source = loop.iter
+        items = False
+        if (isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute)
+                and source.func.attr.value == "items" and not source.args):
+            source, items = source.func.value, True
+        if isinstance(source, cst.Name) and source.value in self._bound:
+            source = self._bound[source.value]
+        out: list[tuple[str, cst.BaseExpression | None]] = []
+        if items and isinstance(source, cst.Dict):
+            for element in source.elements:
+                if isinstance(element, cst.DictElement):
+                    key = _string_of(element.key)
+                    if key is not None:
+                        out.append((key, element.value))
+        elif not items and isinstance(source, (cst.Tuple, cst.List, cst.Set)):
+            for item in source.elements:
+                key = _string_of(item.value)
+                if key is not None:
+                    out.append((key, None))
+        return out
+
+    def _function_key(self, expr: cst.BaseExpression, names: dict[str, str],
+                      depth: int = 0) -> tuple[str | None, str] | None:
+        """(DLL object key, function name) that ``expr`` denotes, if it is a function."""
+        if depth > 8:
+            return None
+        if isinstance(expr, cst.Attribute):
+            if self._is_dll_object(expr.value):
+                return self._dll_key(expr.value), expr.attr.value
+            func = self.resolver.api_function(expr)
+            return (None, func) if func else None
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+            index = expr.slice[0].slice
+            if isinstance(index, cst.Index) and self._is_dll_object(expr.value):
+                key = _string_of(index.value) or names.get(dotted(index.value))
+                return (self._dll_key(expr.value), key) if key else None
+            return None
+        if isinstance(expr, cst.Call):
+            args = expr.args
+            if final_name(expr.func) == "getattr" and len(args) >= 2:
+                if not self._is_dll_object(args[0].value):
+                    return None
+                key = _string_of(args[1].value) or names.get(dotted(args[1].value))
+                return (self._dll_key(args[0].value), key) if key else None
+            return None
+        name = dotted(expr)
+        if name and name in self._bound:
+            return self._function_key(self._bound[name], names, depth + 1)
+        func = self.resolver.api_function(expr)
+        return (None, func) if func else None
+
+    def _is_dll_object(self, expr: cst.BaseExpression) -> bool:
+        return self.resolver.is_dll(expr) or dotted(expr) in self.created
+
+    def _dll_key(self, expr: cst.BaseExpression, depth: int = 0) -> str:
+        """Which DLL object ``expr`` is: ``windll.clusapi`` and ``ctypes.windll.clusapi``
+        are one cached object; each ``WinDLL(...)`` call makes a new one, known by the
+        first name bound to it; a name bound to another DLL name is that object."""
+        name = dotted(expr)
+        if not name:
+            return f"<object at {id(expr)}>"
+        parts = name.split(".")
+        if len(parts) >= 2 and parts[-2] in _LOADER_ATTRS:
+            return f"{parts[-2]}.{parts[-1].lower()}"
+        value = self._bound.get(name)
+        if value is not None and depth < 8 and not isinstance(value, cst.Call):
+            if dotted(value):
+                return self._dll_key(value, depth + 1)
+        return name
 
     def _is_pointer(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, cst.Call):
@@ -94,42 +224,68 @@ class RestypeCheck:
             return self.prototypes[name]
         return True  # a prototype defined elsewhere: its restype is not ours to judge
 
+    def _has_restype(self, dll: cst.BaseExpression, func: str) -> bool:
+        return (self._dll_key(dll), func) in self.ok or (None, func) in self.ok
+
     def _through_created_dll(self, call: cst.Call) -> bool | None:
         """None when the call is not through a DLL made here; else whether restype is ok."""
         func = call.func
         if isinstance(func, cst.Attribute):
             receiver = func.value
-            made_here = (dotted(receiver) in self.created
-                         or self._creates_dll(receiver))
-            return None if not made_here else func.attr.value in self.ok
+            made_here = (dotted(receiver) in self.created or self._creates_dll(receiver)
+                         or self._dll_key(receiver) in self.created)
+            return None if not made_here else self._has_restype(receiver, func.attr.value)
         name = dotted(func)
         if name in self.via_prototype:
             return self.via_prototype[name]
+        found = self._function_key(func, {})
+        if found is not None and (found in self.ok or (None, found[1]) in self.ok):
+            return True
         for target, value in self.index.assigns:
             if dotted(target) == name and isinstance(value, cst.Attribute):
                 if dotted(value.value) in self.created or self._creates_dll(value.value):
-                    return value.attr.value in self.ok
+                    return self._has_restype(value.value, value.attr.value)
         return None
 
     def findings(self) -> list[Finding]:
-        """HDL007 at the first call of each handle-returning function lacking a restype."""
+        """HDL007 at the first call of each handle-returning function lacking a restype,
+        per DLL object."""
         if not self.created and not self.via_prototype:
             return []
-        reported: set[str] = set()
+        reported: set[tuple[str, str]] = set()
         out = []
         for call in self.index.calls:
             info = self.resolver.classify(call)
             if info.kind is not CallKind.ACQUIRE or info.through or info.acquire is None:
                 continue
-            if info.acquire.returns_via != "return" or info.name in reported:
+            if info.acquire.returns_via != "return":
+                continue
+            receiver = call.func.value if isinstance(call.func, cst.Attribute) else call.func
+            key = (self._dll_key(receiver), info.name)
+            if key in reported:
                 continue
             verdict = self._through_created_dll(call)
             if verdict is None or verdict:
                 continue
-            reported.add(info.name)
+            reported.add(key)
             line, col = self.pos.get(call) or (1, 0)
             out.append(Finding(line, col, "HDL007",
                                f"{info.name}() returns a handle but has no pointer restype: "
                                f"ctypes' default c_int truncates 64-bit handles "
                                f"(set {info.name}.restype = ctypes.c_void_p)"))
         return out
+
+
+def _string_of(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _loop_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [e.value.value for e in target.elements if isinstance(e.value, cst.Name)]
+    return []
