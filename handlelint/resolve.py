@@ -145,6 +145,13 @@ class Resolver:
         self._dll_names: set[str] = set(config.dll_names)
         self._aliases: dict[str, str] = {}
         self._cache: dict[int, CallInfo] = {}
+        #: Names bound to an instance of a class of the file (``clusapi = RestClient()``):
+        #: whatever they are called, they are not DLL objects.
+        classes = {s.name.value for s in index.scopes if isinstance(s, cst.ClassDef)}
+        self._instances = {
+            dotted(target) for target, value in index.assigns
+            if isinstance(value, cst.Call) and final_name(value.func) in classes
+            and dotted(target)}
         for bound, imported in index.imports:
             if imported in table.acquires or imported in table.releases:
                 self._aliases[bound] = imported
@@ -267,10 +274,22 @@ class Resolver:
             return False
         if isinstance(expr, cst.Attribute) and expr.attr.value in self.table.tracked_names:
             return False  # ``clusapi.OpenCluster`` is a function of the DLL, not the DLL
+        if self._instances and self._is_instance(expr):
+            return False
         if _mentions_clusapi(expr):
             return True
         name = dotted(expr)
         return bool(name) and name in self._dll_names
+
+    def _is_instance(self, expr: cst.BaseExpression) -> bool:
+        """Is ``expr`` (or an object it is an attribute of) an instance of a file class?"""
+        while isinstance(expr, (cst.Attribute, cst.Name)):
+            if dotted(expr) in self._instances:
+                return True
+            if not isinstance(expr, cst.Attribute):
+                return False
+            expr = expr.value
+        return False
 
     def api_function(self, expr: cst.BaseExpression) -> str | None:
         """The clusapi function ``expr`` denotes (``dll.F``, an alias, a prototype)."""
