@@ -36,6 +36,9 @@ _ENDINGS = {
 def _code(element: cst.CSTNode | None) -> str:
     if element is None:
         return ""
+    if isinstance(element, cst.WithItem):  # one item of a ``with``: no trailing comma
+        item = element.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return _code(item.item) + (f" as {_code(item.asname.name)}" if item.asname else "")
     try:
         text = cst.Module(body=[]).code_for_node(element).strip()
     except Exception:  # an element that cannot print on its own
@@ -65,6 +68,11 @@ def _describe(node: Node, kind: EdgeKind) -> str | None:
     return None
 
 
+def _is_loop_head(node: Node) -> bool:
+    """A ``for`` head or the join at the top of a ``while`` loop."""
+    return node.kind is NodeKind.FOR_NEXT or node.kind is NodeKind.NOP and node.label == "loop"
+
+
 OutStates = Callable[[int], Mapping[EdgeKind, "Env | None"]]
 
 
@@ -86,8 +94,10 @@ def leak_steps(cfg: CFG, states: Mapping[int, Env], outs: OutStates, site: Site,
         val = out.sites.get(site.index) if out is not None else None
         return bool(val and val.keys() & LEAKY)
 
-    def back(start: int, goal: Callable[[int, EdgeKind], bool]
+    def back(start: int, goal: Callable[[int, EdgeKind], bool], quiet: bool = True
              ) -> tuple[int | None, dict[int, tuple[int, EdgeKind]]]:
+        """Breadth-first back from ``start`` to a ``goal`` edge; ``quiet`` paths take no
+        unexpected exception on the way (a path that needs none must not show one)."""
         following: dict[int, tuple[int, EdgeKind]] = {}
         seen = {start}
         queue = deque([start])
@@ -97,7 +107,7 @@ def leak_steps(cfg: CFG, states: Mapping[int, Env], outs: OutStates, site: Site,
                 if goal(src, kind):
                     following[src] = (nid, kind)
                     return src, following
-                if src in seen:
+                if src in seen or quiet and kind is EdgeKind.EXC:
                     continue
                 if not open_at(src, kind):
                     continue
@@ -113,23 +123,42 @@ def leak_steps(cfg: CFG, states: Mapping[int, Env], outs: OutStates, site: Site,
     start = event.node
     origin = event.origin
     if origin is not None and origin.rank >= 1:
-        raiser, following = back(start, lambda src, kind: kind is EdgeKind.EXC
-                                 and cfg.nodes[src].line == origin.line
-                                 and open_at(src, kind))
+        def raises_here(src: int, kind: EdgeKind) -> bool:
+            """The exception edge that gave the handle the event's origin (the named
+            call, or the named item of a ``with``), not another one on the same line."""
+            if kind is not EdgeKind.EXC or cfg.nodes[src].line != origin.line:
+                return False
+            out = outs(src).get(kind) if src in states else None
+            val = out.sites.get(site.index) if out is not None else None
+            return val is not None and any(st in LEAKY and o == origin
+                                           for st, o in val.items())
+
+        raiser, following = back(start, raises_here)
         if raiser is not None:
             legs.append((raiser, following))
             start = raiser
     settled = start in acquired and event.kind != "reacquire"
-    legs.insert(0, (start, {}) if settled else back(start, is_acquire))
+    if settled:
+        legs.insert(0, (start, {}))
+    else:
+        found, following = back(start, is_acquire)
+        if found is None:  # no path without another exception: allow them
+            found, following = back(start, is_acquire, quiet=False)
+        legs.insert(0, (found, following))
     steps = [Step(site.line, f"{site.rule.words} acquired by {site.source}()")]
+    previous: int | None = None
     for first, following in legs:
         here: int | None = first
         while here is not None and here in following:
             nxt, kind = following.pop(here)
-            text = _describe(cfg.nodes[here], kind)
+            node = cfg.nodes[here]
+            text = _describe(node, kind)
+            if previous is not None and previous > here and _is_loop_head(node):
+                # A back edge: the path goes round the loop once more.
+                text = f"next iteration of the loop at line {node.line}"
             if text is not None:
-                steps.append(Step(cfg.nodes[here].line or site.line, text))
-            here = nxt
+                steps.append(Step(node.line or site.line, text))
+            previous, here = here, nxt
     steps.append(Step(event.line, _ending(event)))
     return tuple(steps)
 
