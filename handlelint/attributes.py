@@ -161,7 +161,7 @@ class AttributeCheck:
         if info.kind is not CallKind.RELEASE:
             return []
         index = (info.release.arg_index if info.release is not None else 0)
-        index += 1 if info.through else 0
+        index += info.shift if info.through else 0
         return args[index:index + 1]
 
 

@@ -58,6 +58,9 @@ class CallInfo:
     #: Called through a helper (``helper(clusapi.F, ...)``): arguments shift by one,
     #: and the helper itself may raise.
     through: bool = False
+    #: For a call through a helper: how many positional arguments come before the
+    #: function's own (1, or 2 for ``run_in_executor(None, F, ...)``).
+    shift: int = 0
     #: A function of this file, known by its summary: it may raise.
     summary: bool = False
     #: For an unknown call: argument positions it only borrows.
@@ -106,6 +109,13 @@ _NOT_CALLERS = frozenset({
     "setattr", "getattr", "hasattr", "delattr", "isinstance", "callable", "id", "repr",
     "str", "print", "type", "vars", "dir",
 })
+#: Standard context managers whose construction does not raise.
+_QUIET_CONSTRUCTORS = frozenset({
+    "contextlib.suppress", "suppress", "contextlib.ExitStack", "ExitStack",
+    "contextlib.AsyncExitStack", "AsyncExitStack", "contextlib.nullcontext", "nullcontext",
+})
+#: Helpers that take the function as their second argument.
+_SECOND_ARGUMENT_CALLERS = frozenset({"finalize", "run_in_executor"})
 #: Calls that bind a function to its arguments for later: ``functools.partial``.
 _DEFERRERS = frozenset({"partial", "partialmethod"})
 _CONTEXT_MANAGERS = frozenset({"contextmanager", "asynccontextmanager"})
@@ -365,7 +375,7 @@ class Resolver:
             # ctypes itself never raises; only an ``errcheck`` hook can.
             return CallInfo(CallKind.UNKNOWN, full or name, raises=self.has_errcheck(call.func))
         if (isinstance(call.func, cst.Name) and name in self._structures
-                or name in _LOADERS and self.is_any_dll(call)):
+                or name in _LOADERS and self.is_any_dll(call) or full in _QUIET_CONSTRUCTORS):
             return CallInfo(CallKind.UNKNOWN, name, raises=False)
         if self.summaries is not None:
             local = self.summaries.of_call(call)
@@ -383,9 +393,10 @@ class Resolver:
         An acquire through a helper may raise (the helper may check the result); a
         release through one releases the argument after the function.
         """
-        if final_name(call.func) in _NOT_CALLERS:
-            return None
-        position = 1 if final_name(call.func) == "finalize" else 0
+        helper = final_name(call.func)
+        if helper in _NOT_CALLERS or helper.startswith("assert"):
+            return None  # mock assertions (``assert_called_once_with``) call nothing
+        position = 1 if helper in _SECOND_ARGUMENT_CALLERS else 0
         if len(call.args) <= position or call.args[position].keyword is not None:
             return None
         first = call.args[position].value
@@ -400,13 +411,16 @@ class Resolver:
             return CallInfo(CallKind.REGISTER, func, release=self.table.releases[func])
         rule = self.table.acquires.get(func)
         if rule is not None:
-            return CallInfo(CallKind.ACQUIRE, func, acquire=rule, through=True)
+            return CallInfo(CallKind.ACQUIRE, func, acquire=rule, through=True,
+                            shift=position + 1)
         release = self.table.releases.get(func)
         if release is not None:
-            return CallInfo(CallKind.RELEASE, func, release=release, through=True)
+            return CallInfo(CallKind.RELEASE, func, release=release, through=True,
+                            shift=position + 1)
         if func[:1].isupper():  # another API function: the helper may raise, args are lent
             lent = frozenset(range(position + 1, len(call.args)))
-            return CallInfo(CallKind.UNKNOWN, func, through=True, borrowed=lent)
+            return CallInfo(CallKind.UNKNOWN, func, through=True, borrowed=lent,
+                            shift=position + 1)
         return None
 
     def is_acquire(self, call: cst.Call) -> bool:

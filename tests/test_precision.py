@@ -29,3 +29,9 @@ def test_hdl002_names_the_errcheck_function() -> None:
     name = "exception_model.py"
     line = _line_of(name, "def errcheck_may_raise") + 2
     assert _messages(name)[line].endswith(f"if ReadFile() raises at line {line + 3}")
+
+
+def test_hdl002_passes_over_a_sort_for_the_project_call() -> None:
+    name = "exception_model.py"
+    line = _line_of(name, "def sort_then_project_call") + 2
+    assert _messages(name)[line].endswith(f"if record_state() raises at line {line + 4}")

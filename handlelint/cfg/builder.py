@@ -96,17 +96,20 @@ def _irrefutable(pattern: cst.MatchPattern) -> bool:
 def _null_pattern_test(subject: cst.BaseExpression,
                        pattern: cst.MatchPattern) -> cst.Comparison | None:
     """``subject is None`` for ``case None:`` (or ``case 0:``) when the subject is a name."""
-    if not isinstance(subject, cst.Name):
+    if not isinstance(subject, cst.Name) or not _null_pattern(pattern):
         return None
-    if isinstance(pattern, cst.MatchSingleton) and final_name(pattern.value) == "None":
-        null: cst.BaseExpression = cst.Name("None")
-    elif (isinstance(pattern, cst.MatchValue) and isinstance(pattern.value, cst.Integer)
-          and pattern.value.value == "0"):
-        null = cst.Integer("0")
-    else:
-        return None
-    operator = cst.Is() if isinstance(null, cst.Name) else cst.Equal()
-    return cst.Comparison(subject, [cst.ComparisonTarget(operator, null)])
+    return cst.Comparison(subject, [cst.ComparisonTarget(cst.Is(), cst.Name("None"))])
+
+
+def _null_pattern(pattern: cst.MatchPattern) -> bool:
+    """``None``, ``0``, or an or-pattern of those."""
+    if isinstance(pattern, cst.MatchSingleton):
+        return final_name(pattern.value) == "None"
+    if isinstance(pattern, cst.MatchValue):
+        return isinstance(pattern.value, cst.Integer) and pattern.value.value == "0"
+    if isinstance(pattern, cst.MatchOr):
+        return all(_null_pattern(p.pattern) for p in pattern.patterns)
+    return False
 
 
 class Builder:

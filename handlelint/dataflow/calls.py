@@ -137,14 +137,14 @@ class CallEffects:
                 position += arg.keyword is None
                 if not (self.borrow_unknown or lent):
                     self._escape(value, work)
-            if info.raises:
+            if info.raises and info.name not in QUIET_CALLS:
                 self._may_raise(work, f"{info.name}()", raise_rank(call, info))
             return EMPTY
         values = [self.eval(arg.value, work) for arg in call.args]
         if info.errcheck:  # the errcheck hook runs after the call: no handle yet
             self._may_raise(work, f"{info.name}()")
         positional = [v for v, a in zip(values, call.args) if a.keyword is None]
-        shift = 1 if info.through else 0
+        shift = info.shift if info.through else 0
         if kind in (CallKind.API, CallKind.ACQUIRE, CallKind.RELEASE) and not info.through:
             skip = info.release.arg_index if kind is CallKind.RELEASE and info.release else -1
             self._check_uses(call, info, positional, skip, work)
@@ -375,8 +375,11 @@ class CallEffects:
         self.sites.append(Site(index, None, rule, 0, 0, rule.name))
         return index
 
-    def _may_raise(self, work: Work, what: str, rank: int = RAISES_LIKELY) -> None:
+    def _may_raise(self, work: Work, what: str, rank: int = RAISES_LIKELY,
+                   without: frozenset[int] | set[int] = EMPTY) -> None:
         here = work.env.with_origin(Origin(rank, self._line, what))
+        for site in without:
+            here.sites.pop(site, None)
         work.exc = here if work.exc is None else join(work.exc, here)
 
 
@@ -396,6 +399,13 @@ _RARELY_RAISING_METHODS = frozenset({
     "append", "extend", "add", "items", "keys", "values", "copy", "setdefault", "get",
     "join", "strip", "lstrip", "rstrip", "lower", "upper", "startswith", "endswith",
     "split", "rsplit", "replace", "splitlines", "isoformat", "monotonic", "perf_counter",
+})
+
+
+#: Clock reads: they cannot raise at all.
+QUIET_CALLS = frozenset({
+    "time.monotonic", "time.time", "time.perf_counter", "time.process_time",
+    "time.monotonic_ns", "time.time_ns", "time.perf_counter_ns", "time.thread_time",
 })
 
 

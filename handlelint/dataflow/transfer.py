@@ -334,9 +334,11 @@ class HandleTransfer(CallEffects):
         return self.eval(expr.left, work) | self.eval(expr.right, work)
 
     def _e_await(self, expr: cst.Await, work: Work) -> frozenset[int]:
-        self.eval(expr.expression, work)
-        self._may_raise(work, "await", RAISES_SOMETIMES)
-        return _EMPTY
+        """The awaited result (``await asyncio.to_thread(clusapi.OpenCluster, n)`` is the
+        handle); if the await raises, what it was to produce was never acquired."""
+        value = self.eval(expr.expression, work)
+        self._may_raise(work, "await", RAISES_SOMETIMES, without=value & work.fresh)
+        return value
 
     def _e_yield(self, expr: cst.Yield, work: Work) -> frozenset[int]:
         inner = expr.value.item if isinstance(expr.value, cst.From) else expr.value
