@@ -17,7 +17,7 @@ from handlelint.findings import Finding
 from handlelint.index import ModuleIndex
 from handlelint.positions import Positions
 from handlelint.resolve import CallKind, Resolver
-from handlelint.syntax import dotted, final_name
+from handlelint.syntax import constant_truth, dotted, final_name
 from handlelint.walk import preorder
 
 _POINTER_TYPES = frozenset({
@@ -62,7 +62,7 @@ class RestypeCheck:
             name = dotted(target)
             if name and self._is_pointer(value):
                 self.pointer_names.add(name.rsplit(".", 1)[-1])
-            if name:
+            if name and constant_truth(value) is None:  # ``lib = None`` first: no binding
                 self._bound.setdefault(name, value)
         for target, value in self.index.assigns:
             name = dotted(target)

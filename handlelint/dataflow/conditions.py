@@ -69,9 +69,18 @@ def _refine_handles(env: Env, test: cst.BaseExpression, side: bool,
     # it): the check refines each; the side is infeasible only if it is for all.
     out: Env | None = None
     for site in sorted(sites):
-        refined = _refine_site(env if out is None else out, site, positive == side)
+        current = env if out is None else out
+        refined = _refine_site(current, site, positive == side)
         if refined is not None:
             out = refined
+        elif not any(site in held for other, held in current.names.items() if other != name):
+            # On this side the name cannot hold this site, and nothing else does: the
+            # path on which the site exists is not this one.
+            out = current.copy()
+            del out.sites[site]
+            out.names[name] = out.names[name] - {site}
+    if out is not None and not out.names.get(name, True):
+        return None
     return out
 
 
