@@ -89,6 +89,9 @@ _CTYPES_SAFE = frozenset({
     "c_wchar_p", "DWORD", "BOOL", "ULONG", "LONG", "WORD", "BYTE", "LPWSTR", "LPCWSTR",
     "LPDWORD", "POINTER", "WinError", "get_last_error", "GetLastError", "FormatError",
     "WINFUNCTYPE", "CFUNCTYPE", "addressof", "string_at", "wstring_at", "resize",
+    "memmove", "memset", "set_last_error", "alignment", "FILETIME", "SYSTEMTIME",
+    "LARGE_INTEGER", "ULARGE_INTEGER", "c_uint8", "c_int8", "c_int16", "c_float",
+    "c_double", "HWND", "LPCVOID",
 })
 _BORROWERS = frozenset({
     "print", "str", "repr", "int", "hex", "bool", "id", "isinstance", "format", "len",
@@ -269,6 +272,13 @@ class Resolver:
                 return self.is_any_dll(args[0].value.elements[1].value)
         return False
 
+    def _array_type(self, func: cst.BaseExpression) -> bool:
+        """``(CLUSPROP_VALUE * 4)`` or ``(c_wchar * 256)``: a ctypes array type."""
+        if not (isinstance(func, cst.BinaryOperation) and isinstance(func.operator, cst.Multiply)):
+            return False
+        name = final_name(func.left)
+        return name in self._structures or name in _CTYPES_SAFE or name in _WRAPPERS
+
     def has_errcheck(self, func: cst.BaseExpression) -> bool:
         """Is an ``errcheck`` (which may raise) assigned to this function in the file?"""
         return final_name(func) in self._errcheck
@@ -374,6 +384,8 @@ class Resolver:
         if self.foreign_function(call.func):
             # ctypes itself never raises; only an ``errcheck`` hook can.
             return CallInfo(CallKind.UNKNOWN, full or name, raises=self.has_errcheck(call.func))
+        if self._array_type(call.func):
+            return CallInfo(CallKind.UNKNOWN, "array", raises=False)
         if (isinstance(call.func, cst.Name) and name in self._structures
                 or name in _LOADERS and self.is_any_dll(call) or full in _QUIET_CONSTRUCTORS):
             return CallInfo(CallKind.UNKNOWN, name, raises=False)

@@ -92,7 +92,10 @@ def derived_null_check(env: Env, value: cst.BaseExpression,
     ``ok = F(..., byref(hkey)) == ERROR_SUCCESS`` (a two-sided status check) counts
     too: true means the out-parameter handle is owned.
     """
-    if out_param_site is not None and isinstance(value, cst.Comparison):
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Not):
+        inner = derived_null_check(env, value.expression, out_param_site)
+        return None if inner is None else (inner[0], not inner[1])
+    if out_param_site is not None and isinstance(value, (cst.Comparison, cst.Name)):
         status = status_outcomes(env, value, out_param_site)
         if status is not None and status[1] is not None and status[2] is not None:
             return status[0], bool(status[1])
