@@ -27,6 +27,7 @@ from handlelint.config import Config
 from handlelint.index import ModuleIndex
 from handlelint.rules import AcquireRule, ReleaseRule, RuleTable
 from handlelint.syntax import dotted, final_name
+from handlelint.walk import preorder
 
 if TYPE_CHECKING:
     from handlelint.summaries import Summaries, Summary
@@ -209,6 +210,14 @@ class Resolver:
     def _scan_ctypes(self, index: ModuleIndex) -> None:
         """DLL objects of any library, functions bound from them, ``errcheck`` hooks and
         the file's ``ctypes.Structure``/``Union`` subclasses (for the exception model)."""
+        for stmt in index.statements:  # ``for f in (dll.A, dll.B): f.errcheck = check``
+            if isinstance(stmt, cst.For) and isinstance(stmt.iter, (cst.Tuple, cst.List)):
+                if any(isinstance(n, cst.Attribute) and n.attr.value == "errcheck"
+                       for n in preorder(stmt.body)):
+                    for element in stmt.iter.elements:
+                        named = _string(element.value) or final_name(element.value)
+                        if named:
+                            self._errcheck.add(named)
         for target, value in index.assigns:
             name = dotted(target)
             if isinstance(target, cst.Attribute) and target.attr.value == "errcheck":

@@ -101,6 +101,7 @@ class RestypeCheck:
         for stmt in self.index.statements:
             if not isinstance(stmt, cst.For):
                 continue
+            self._scan_function_loop(stmt)
             pairs = self._loop_strings(stmt)
             if not pairs:
                 continue
@@ -115,6 +116,26 @@ class RestypeCheck:
                         and isinstance(node.args[1].value, cst.SimpleString)
                         and node.args[1].value.evaluated_value == "restype"):
                     self._loop_restype(node.args[0].value, node.args[2].value, stmt, pairs)
+
+    def _scan_function_loop(self, loop: cst.For) -> None:
+        """``for f in (dll.OpenCluster, dll.OpenClusterGroup): f.restype = c_void_p``."""
+        if not isinstance(loop.target, cst.Name):
+            return
+        source = loop.iter
+        if isinstance(source, cst.Name) and source.value in self._bound:
+            source = self._bound[source.value]
+        if not isinstance(source, (cst.Tuple, cst.List)):
+            return
+        var = loop.target.value
+        for node in preorder(loop.body):
+            if not isinstance(node, cst.Assign):
+                continue
+            for target in node.targets:
+                if (isinstance(target.target, cst.Attribute)
+                        and target.target.attr.value == "restype"
+                        and dotted(target.target.value) == var):
+                    for element in source.elements:
+                        self._note_restype(element.value, node.value)
 
     def _loop_restype(self, function: cst.BaseExpression, restype: cst.BaseExpression,
                       loop: cst.For, pairs: list[tuple[str, cst.BaseExpression | None]]) -> None:
