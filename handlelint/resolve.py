@@ -199,6 +199,12 @@ class Resolver:
                     self._local_aliases[key] = func
                 else:
                     self._local_aliases.setdefault(key, "")
+        #: ``closer = close_cluster`` for a function of the file: calls of ``closer`` are
+        #: calls of ``close_cluster``.
+        self._helper_aliases = {
+            target.value: value.value for target, value in index.assigns
+            if isinstance(target, cst.Name) and isinstance(value, cst.Name)
+            and value.value in defined and target.value not in defined}
         self._cm_names = set(_CONTEXT_MANAGERS) | {
             bound for bound, imported in index.imports if imported in _CONTEXT_MANAGERS}
         self._foreign: set[str] = set()
@@ -400,6 +406,9 @@ class Resolver:
             return CallInfo(CallKind.UNKNOWN, name, raises=False)
         if self.summaries is not None:
             local = self.summaries.of_call(call)
+            real = self._helper_aliases.get(name) if isinstance(call.func, cst.Name) else None
+            if local is None and real is not None:
+                local = self.summaries.of_call(call.with_changes(func=cst.Name(real)))
             if local is not None:
                 return _from_summary(*local)
         return CallInfo(CallKind.UNKNOWN, full or name or "call")
