@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from handlelint.config import Config
+from handlelint.foreign import LOADERS as _LOADERS, ForeignFunctions
 from handlelint.index import ModuleIndex
 from handlelint.rules import AcquireRule, ReleaseRule, RuleTable
 from handlelint.syntax import dotted, final_name
-from handlelint.walk import preorder
 
 if TYPE_CHECKING:
     from handlelint.summaries import Summaries, Summary
@@ -73,7 +73,6 @@ class CallInfo:
     errcheck: bool = False
 
 
-_LOADERS = frozenset({"WinDLL", "CDLL", "OleDLL", "PyDLL", "LoadLibrary", "LoadLibraryEx"})
 _WRAPPERS = frozenset({
     "c_void_p", "c_size_t", "c_ssize_t", "c_uint64", "c_ulonglong", "c_int64",
     "c_longlong", "HANDLE", "LPVOID", "PVOID", "HKEY", "HCLUSTER", "HNODE", "HGROUP",
@@ -123,13 +122,6 @@ _SECOND_ARGUMENT_CALLERS = frozenset({"finalize", "run_in_executor"})
 #: Calls that bind a function to its arguments for later: ``functools.partial``.
 _DEFERRERS = frozenset({"partial", "partialmethod"})
 _CONTEXT_MANAGERS = frozenset({"contextmanager", "asynccontextmanager"})
-#: ctypes' library loaders as attributes of ``ctypes``: ``windll.kernel32`` is a DLL object.
-_LIBRARY_LOADERS = frozenset({"windll", "oledll", "cdll", "pydll"})
-#: ctypes base classes whose subclasses' constructors only fill memory.
-_CTYPES_AGGREGATES = frozenset({
-    "Structure", "Union", "BigEndianStructure", "LittleEndianStructure",
-    "BigEndianUnion", "LittleEndianUnion",
-})
 
 
 def _string(expr: cst.BaseExpression) -> str | None:
@@ -207,43 +199,8 @@ class Resolver:
             and value.value in defined and target.value not in defined}
         self._cm_names = set(_CONTEXT_MANAGERS) | {
             bound for bound, imported in index.imports if imported in _CONTEXT_MANAGERS}
-        self._foreign: set[str] = set()
-        self._foreign_functions: set[str] = set()
-        self._errcheck: set[str] = set()
-        self._structures: set[str] = set()
-        self._scan_ctypes(index)
-
-    def _scan_ctypes(self, index: ModuleIndex) -> None:
-        """DLL objects of any library, functions bound from them, ``errcheck`` hooks and
-        the file's ``ctypes.Structure``/``Union`` subclasses (for the exception model)."""
-        for stmt in index.statements:  # ``for f in (dll.A, dll.B): f.errcheck = check``
-            if isinstance(stmt, cst.For) and isinstance(stmt.iter, (cst.Tuple, cst.List)):
-                if any(isinstance(n, cst.Attribute) and n.attr.value == "errcheck"
-                       for n in preorder(stmt.body)):
-                    for element in stmt.iter.elements:
-                        named = _string(element.value) or final_name(element.value)
-                        if named:
-                            self._errcheck.add(named)
-        for target, value in index.assigns:
-            name = dotted(target)
-            if isinstance(target, cst.Attribute) and target.attr.value == "errcheck":
-                self._errcheck.add(final_name(target.value))
-            elif name and self.is_any_dll(value):
-                self._foreign.add(name)
-        for target, value in index.assigns:
-            name = dotted(target)
-            if name and self.foreign_function(value):
-                self._foreign_functions.add(name)
-        found = True
-        while found:  # subclasses of subclasses, in any order
-            found = False
-            for scope in index.scopes:
-                if (isinstance(scope, cst.ClassDef) and scope.name.value not in self._structures
-                        and any(final_name(b.value) in _CTYPES_AGGREGATES
-                                or final_name(b.value) in self._structures
-                                for b in scope.bases)):
-                    self._structures.add(scope.name.value)
-                    found = True
+        #: ctypes functions of every DLL, for the exception model.
+        self.ctypes = ForeignFunctions(index, self.is_dll, self._dll_names)
 
     def is_context_manager(self, decorator: cst.BaseExpression) -> bool:
         """Is ``decorator`` ``contextlib.contextmanager`` (or async), under any alias
@@ -259,44 +216,12 @@ class Resolver:
                 return local or None
         return self.api_function(call.func)
 
-    def is_any_dll(self, expr: cst.BaseExpression) -> bool:
-        """Does ``expr`` denote a ctypes DLL object of any library (``windll.kernel32``,
-        ``WinDLL("advapi32")``, a name bound to one, the clusapi DLL)?"""
-        if isinstance(expr, cst.Call):
-            return (final_name(expr.func) in _LOADERS and bool(expr.args)) or self.is_dll(expr)
-        name = dotted(expr)
-        if not name:
-            return False
-        parts = name.split(".")
-        if len(parts) >= 2 and parts[-2] in _LIBRARY_LOADERS and parts[-1] not in _LOADERS:
-            return True
-        return name in self._foreign or name in self._dll_names
-
-    def foreign_function(self, expr: cst.BaseExpression) -> bool:
-        """Is ``expr`` a function of a ctypes DLL object (``dll.F``, a name bound to one,
-        ``getattr(dll, "F")``, a prototype ``PROTO(("F", dll))``)?"""
-        if isinstance(expr, cst.Attribute):
-            return self.is_any_dll(expr.value) and expr.attr.value not in _LOADERS
-        if isinstance(expr, cst.Name):
-            return expr.value in self._foreign_functions
-        if isinstance(expr, cst.Call):
-            args = expr.args
-            if final_name(expr.func) == "getattr" and len(args) >= 2:
-                return self.is_any_dll(args[0].value)
-            if args and isinstance(args[0].value, cst.Tuple) and len(args[0].value.elements) >= 2:
-                return self.is_any_dll(args[0].value.elements[1].value)
-        return False
-
     def _array_type(self, func: cst.BaseExpression) -> bool:
         """``(CLUSPROP_VALUE * 4)`` or ``(c_wchar * 256)``: a ctypes array type."""
         if not (isinstance(func, cst.BinaryOperation) and isinstance(func.operator, cst.Multiply)):
             return False
         name = final_name(func.left)
-        return name in self._structures or name in _CTYPES_SAFE or name in _WRAPPERS
-
-    def has_errcheck(self, func: cst.BaseExpression) -> bool:
-        """Is an ``errcheck`` (which may raise) assigned to this function in the file?"""
-        return final_name(func) in self._errcheck
+        return self.ctypes.is_structure(name) or name in _CTYPES_SAFE or name in _WRAPPERS
 
     def is_dll(self, expr: cst.BaseExpression) -> bool:
         """Does ``expr`` denote the clusapi DLL object?"""
@@ -357,7 +282,7 @@ class Resolver:
         table = self.table
         func = self._function_of_call(call)
         if func is not None:
-            checked = self.has_errcheck(call.func)
+            checked = self.ctypes.has_errcheck(call.func)
             rule = table.acquires.get(func)
             if rule is not None and not rule.anywhere:
                 return CallInfo(CallKind.ACQUIRE, func, acquire=rule, errcheck=checked)
@@ -396,13 +321,15 @@ class Resolver:
             if name == "format" and isinstance(receiver, (cst.SimpleString,
                                                           cst.ConcatenatedString)):
                 return CallInfo(CallKind.BORROW, name)
-        if self.foreign_function(call.func):
+        if self.ctypes.foreign_function(call.func):
             # ctypes itself never raises; only an ``errcheck`` hook can.
-            return CallInfo(CallKind.UNKNOWN, full or name, raises=self.has_errcheck(call.func))
+            checked = self.ctypes.has_errcheck(call.func)
+            return CallInfo(CallKind.UNKNOWN, full or name, raises=checked)
         if self._array_type(call.func):
             return CallInfo(CallKind.UNKNOWN, "array", raises=False)
-        if (isinstance(call.func, cst.Name) and name in self._structures
-                or name in _LOADERS and self.is_any_dll(call) or full in _QUIET_CONSTRUCTORS):
+        if (isinstance(call.func, cst.Name) and self.ctypes.is_structure(name)
+                or name in _LOADERS and self.ctypes.is_any_dll(call)
+                or full in _QUIET_CONSTRUCTORS):
             return CallInfo(CallKind.UNKNOWN, name, raises=False)
         if self.summaries is not None:
             local = self.summaries.of_call(call)
