@@ -93,3 +93,14 @@ def test_message_names_the_exit_of_the_explained_path() -> None:
         if finding.code == "HDL001" and "returns at line" in finding.message:
             line = int(finding.message.rsplit(" ", 1)[-1])
             assert finding.steps[-1] == Step(line, "returns with the handle open")
+
+
+def test_except_clause_is_entered_at_its_own_line() -> None:
+    assert _precision_steps("handler_returns") == [
+        "1: group handle acquired by OpenClusterGroup()",
+        "2: `hg` is true",
+        "5: `is_protected(name)` raises",
+        "7: enters the except clause",
+        "7: `return None`",
+        "7: is_protected() raises and returns with the handle open",
+    ]

@@ -301,6 +301,16 @@ class Builder:
                 else:
                     self._literals.pop(target.value, None)
 
+    def _first_line(self, body: cst.BaseSuite, default: int) -> int:
+        """The line of a clause's first statement (an ``except`` or ``case`` clause has
+        no position of its own): where ``--explain`` says the clause is entered."""
+        first: cst.CSTNode | None = None
+        if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) and body.body:
+            first = body.body[0]
+        if isinstance(first, cst.SimpleStatementLine) and first.body:
+            first = first.body[0]
+        return default if first is None else self.pos.line(first, default)
+
     def condition(self, expr: cst.BaseExpression, line: int) -> tuple[Pending, Pending]:
         """Split a condition into TEST atoms; returns its (true, false) edge ends."""
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
@@ -440,7 +450,7 @@ class Builder:
             next_test: Pending = [(dispatch.id, EdgeKind.NORMAL)]
             for handler in stmt.handlers:
                 self.pending = next_test
-                line = dispatch.line
+                line = self._first_line(handler.body, dispatch.line)
                 node = self.emit(NodeKind.HANDLER, handler, line, raises=False)
                 if _is_catch_all(handler):
                     next_test = []
@@ -497,11 +507,12 @@ class Builder:
         for case in stmt.cases:
             self.pending = next_case
             null_test = _null_pattern_test(stmt.subject, case.pattern)
+            case_line = self._first_line(case.body, line)
             if null_test is not None:
                 # ``case None:`` on a name is the null check ``subject is None``.
-                node = self.emit(NodeKind.TEST, null_test, line, raises=False)
+                node = self.emit(NodeKind.TEST, null_test, case_line, raises=False)
             else:
-                node = self.emit(NodeKind.CASE, case, line, raises=False)
+                node = self.emit(NodeKind.CASE, case, case_line, raises=False)
             self.pending = [(node.id, EdgeKind.TRUE)]
             next_case = [] if _irrefutable(case.pattern) else [(node.id, EdgeKind.FALSE)]
             if case.guard is not None:
