@@ -28,6 +28,7 @@ from handlelint.foreign import LOADERS as _LOADERS, ForeignFunctions
 from handlelint.index import ModuleIndex
 from handlelint.rules import AcquireRule, ReleaseRule, RuleTable
 from handlelint.syntax import dotted, final_name
+from handlelint.walk import preorder
 
 if TYPE_CHECKING:
     from handlelint.summaries import Summaries, Summary
@@ -199,8 +200,39 @@ class Resolver:
             and value.value in defined and target.value not in defined}
         self._cm_names = set(_CONTEXT_MANAGERS) | {
             bound for bound, imported in index.imports if imported in _CONTEXT_MANAGERS}
+        self._loop_releases = self._releases_bound_by_loops(index)
         #: ctypes functions of every DLL, for the exception model.
         self.ctypes = ForeignFunctions(index, self.is_dll, self._dll_names)
+
+    def _releases_bound_by_loops(self, index: ModuleIndex) -> dict[int, ReleaseRule]:
+        """``for h, close in ((hn, clusapi.CloseClusterNode), (hg, ...)): close(h)``: each
+        ``close(...)`` call of the body releases a handle of any of the listed functions'
+        types (the loop is unrolled, so each pass releases its own handle)."""
+        found: dict[int, ReleaseRule] = {}
+        for stmt in index.statements:
+            if not (isinstance(stmt, cst.For) and isinstance(stmt.target, cst.Tuple)
+                    and isinstance(stmt.iter, (cst.Tuple, cst.List))):
+                continue
+            rows = [e.value for e in stmt.iter.elements if isinstance(e.value, cst.Tuple)]
+            if not rows or len(rows) != len(stmt.iter.elements):
+                continue
+            rules: dict[str, ReleaseRule] = {}
+            for i, element in enumerate(stmt.target.elements):
+                if not isinstance(element.value, cst.Name):
+                    continue
+                funcs = [self.api_function(r.elements[i].value) if i < len(r.elements)
+                         else None for r in rows]
+                releases = [self.table.releases[f] for f in funcs
+                            if f and f in self.table.releases]
+                if len(releases) == len(rows):
+                    types = tuple(t for r in releases for t in r.handle_types)
+                    rules[element.value.value] = ReleaseRule(element.value.value, types)
+            for node in preorder(stmt.body) if rules else ():
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                    rule = rules.get(node.func.value)
+                    if rule is not None:
+                        found[id(node)] = rule
+        return found
 
     def is_context_manager(self, decorator: cst.BaseExpression) -> bool:
         """Is ``decorator`` ``contextlib.contextmanager`` (or async), under any alias
@@ -281,6 +313,9 @@ class Resolver:
     def _classify(self, call: cst.Call) -> CallInfo:
         table = self.table
         func = self._function_of_call(call)
+        looped = self._loop_releases.get(id(call)) if func is None else None
+        if looped is not None:
+            return CallInfo(CallKind.RELEASE, looped.name, release=looped)
         if func is not None:
             checked = self.ctypes.has_errcheck(call.func)
             rule = table.acquires.get(func)

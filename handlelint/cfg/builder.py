@@ -93,6 +93,15 @@ def _irrefutable(pattern: cst.MatchPattern) -> bool:
     return False
 
 
+def _plain_item(expr: cst.BaseExpression) -> bool:
+    """A name, or a tuple of names and dotted names (``(hn, clusapi.CloseClusterNode)``)."""
+    if isinstance(expr, cst.Name):
+        return True
+    return isinstance(expr, cst.Tuple) and all(
+        isinstance(e, cst.Element) and isinstance(e.value, (cst.Name, cst.Attribute))
+        for e in expr.elements)
+
+
 def _null_pattern_test(subject: cst.BaseExpression,
                        pattern: cst.MatchPattern) -> cst.Comparison | None:
     """``subject is None`` for ``case None:`` (or ``case 0:``) when the subject is a name."""
@@ -372,7 +381,8 @@ class Builder:
                         stmt.body, stmt.orelse)
 
     def _literal_items(self, stmt: cst.For) -> list[cst.BaseExpression] | None:
-        """The names a ``for`` iterates over, when it is a short literal of names."""
+        """The items a ``for`` iterates over, when it is a short literal of names (or of
+        tuples of names: ``for h, close in ((hn, CloseClusterNode), (hg, ...))``)."""
         if stmt.asynchronous is not None:
             return None
         source: cst.BaseExpression = stmt.iter
@@ -385,7 +395,7 @@ class Builder:
             return None
         items = [e.value for e in source.elements]
         if not items or len(items) > _MAX_UNROLLED or any(
-                not isinstance(e, cst.Element) or not isinstance(e.value, cst.Name)
+                not isinstance(e, cst.Element) or not _plain_item(e.value)
                 for e in source.elements):
             return None
         return items
