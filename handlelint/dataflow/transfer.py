@@ -165,6 +165,8 @@ class HandleTransfer(CallEffects):
             assert isinstance(element, (cst.FunctionDef, cst.ClassDef))
             for deco in element.decorators:
                 self.eval(deco.decorator, work)
+            if isinstance(element, cst.FunctionDef):
+                self._escape_defaults(element.params, work)
             work.env.names.pop(element.name.value, None)
         elif kind is cst.WithItem:
             assert isinstance(element, cst.WithItem)
@@ -357,9 +359,7 @@ class HandleTransfer(CallEffects):
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 own.add(star.name.value)
-        for default in (p.default for p in (*params.params, *params.kwonly_params)):
-            if default is not None:
-                self.eval(default, work)
+        self._escape_defaults(params, work)
         self._capture(expr.body, work, own)
         return _EMPTY
 
@@ -394,6 +394,12 @@ class HandleTransfer(CallEffects):
                 work.env.names.pop(name, None)
             work.env.names.update(hidden)
         return _EMPTY
+
+    def _escape_defaults(self, params: cst.Parameters, work: Work) -> None:
+        """Default values are evaluated here and kept by the function (``h=h``)."""
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.default is not None:
+                self._escape(self.eval(param.default, work), work)
 
     def _capture(self, body: cst.CSTNode, work: Work, own: set[str] | None = None) -> None:
         """Names read by a nested lambda escape, except its own (parameters and the
