@@ -147,14 +147,18 @@ def _captures(index: ModuleIndex, nested: list[tuple[Scope, tuple[Scope, ...]]],
 
     Inner scopes first: a scope's free names are those it or its nested scopes mention
     that it does not bind (or that it declares global or nonlocal); its parent captures
-    them, and passes on to its own parent those it does not bind itself.
+    them, and passes on to its own parent those it does not bind itself (a class body
+    passes on all its methods' free names, as Python's scoping skips class bodies).
     """
     free: dict[int, set[str]] = {}
     for scope, chain in reversed(nested):
         key = id(scope)
-        names = mentioned.get(key, set()) | free.get(key, set())
         local = bound.get(key, set()) - index.declared.get(key, set())
-        names -= local
+        names = mentioned.get(key, set()) - local
+        inner = free.get(key, set())
+        # A class body is no enclosing scope for its methods: what they read from
+        # outside passes through it, whatever the class body binds.
+        names |= inner if isinstance(scope, cst.ClassDef) else inner - local
         if names:
             parent = id(chain[-1])
             index.captured.setdefault(parent, set()).update(names)
