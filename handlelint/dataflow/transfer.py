@@ -393,6 +393,10 @@ class HandleTransfer(CallEffects):
             for name in own:
                 work.env.names.pop(name, None)
             work.env.names.update(hidden)
+            if work.exc is not None and hidden:  # a raise inside saw the names hidden
+                for name in own:
+                    work.exc.names.pop(name, None)
+                work.exc.names.update(hidden)
         return _EMPTY
 
     def _escape_defaults(self, params: cst.Parameters, work: Work) -> None:
