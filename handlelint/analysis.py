@@ -8,6 +8,7 @@ import libcst as cst
 
 from handlelint.attributes import AttributeCheck
 from handlelint.cfg.builder import build_cfg
+from handlelint.cfg.model import CFG
 from handlelint.config import Config
 from handlelint.dataflow.lattice import Env
 from handlelint.dataflow.liveness import LIVENESS_MIN_NODES, live_after
@@ -22,12 +23,14 @@ from handlelint.report import choose, leak_findings
 from handlelint.resolve import Resolver
 from handlelint.restype import RestypeCheck
 from handlelint.rules import RuleTable
-from handlelint.source import parse
+from handlelint.project.model import ModuleFacts
+from handlelint.project.store import Project, project_for
+from handlelint.source import decode, parse
 from handlelint.summaries import Summaries
 
 
 def analyse(text: str, table: RuleTable, config: Config, force: bool,
-            strict: bool, explain: bool = False) -> list[Finding]:
+            strict: bool, explain: bool = False, path: str = "") -> list[Finding]:
     """Findings of one decoded file: parse, index, summarise, then check each scope.
 
     Python's cyclic garbage collector is paused meanwhile: a libcst tree is hundreds of
@@ -38,32 +41,62 @@ def analyse(text: str, table: RuleTable, config: Config, force: bool,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyse(text, table, config, force, strict, explain)
+        return _analyse(text, table, config, force, strict, explain, path)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _analyse(text: str, table: RuleTable, config: Config, force: bool,
-             strict: bool, explain: bool) -> list[Finding]:
+             strict: bool, explain: bool, path: str) -> list[Finding]:
+    """In a project the module's analysis is shared with its importers (and cached)."""
+    found = project_for(path, config.source_roots, repr(config),
+                        lambda source, module, project: _build(source, module, project,
+                                                               table, config),
+                        config.cache_dir if config.use_cache else None)
+    if found is not None and not (force or strict or explain):
+        return list(found[0].findings(found[1], text))
+    return _run(text, table, config, force, strict, explain, found)[0]
+
+
+def _build(source: str | bytes, module: str, project: Project, table: RuleTable,
+           config: Config) -> tuple[ModuleFacts, list[Finding]]:
+    """The facts and findings of a module of the project."""
+    text = decode(source) if isinstance(source, bytes) else source
+    findings, facts = _run(text, table, config, False, False, False, (project, module))
+    return facts, findings
+
+
+def _run(text: str, table: RuleTable, config: Config, force: bool, strict: bool,
+         explain: bool, found: tuple[Project, str] | None
+         ) -> tuple[list[Finding], ModuleFacts]:
     parsed = parse(text)
     index = index_module(parsed.module)
     positions = Positions(parsed.tree, parsed.module, index.statements, index.calls)
     resolver = Resolver(index, table, config)
-    summaries = Summaries(index)
-    resolver.summaries = summaries
-    summaries.compute(resolver, positions,
-                      lambda f: _transfer(f, index, positions, resolver))
+    summaries = _summaries(index, positions, resolver, *(found or (None, "")))
     relevant = _acquiring_scopes(index, resolver)
     findings: list[Finding] = []
     scopes: list[cst.Module | cst.FunctionDef | cst.ClassDef] = [parsed.module, *index.scopes]
     for scope in scopes:
         if force or id(scope) in relevant:
-            findings.extend(_check_scope(scope, index, positions, resolver, strict, explain))
+            graph = None if strict else summaries.graphs.get(id(scope))
+            findings.extend(_check_scope(scope, index, positions, resolver, strict, explain,
+                                         graph))
     findings.extend(RestypeCheck(index, resolver, positions).findings())
     findings.extend(AttributeCheck(index, resolver, summaries).findings(positions))
     findings.sort()
-    return findings
+    return findings, summaries.facts()
+
+
+def _summaries(index: ModuleIndex, positions: Positions, resolver: Resolver,
+               project: Project | None, module: str) -> Summaries:
+    """The module's summaries, other modules' reached through ``project``."""
+    summaries = Summaries(index, module, project)
+    resolver.summaries = summaries
+    summaries.compute(resolver, positions,
+                      lambda f: _transfer(f, index, positions, resolver))
+    return summaries
 
 
 def _acquiring_scopes(index: ModuleIndex, resolver: Resolver) -> set[int]:
@@ -80,18 +113,24 @@ def _transfer(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleI
     """The transfer function for one scope, with its closure and global names."""
     escaping = frozenset(index.captured.get(id(scope), ())) | frozenset(
         index.declared.get(id(scope), ()))
-    return HandleTransfer(resolver, positions, escaping_names=escaping,
-                          all_bindings_escape=isinstance(scope, cst.ClassDef),
-                          context_manager=_is_context_manager(scope, resolver),
-                          borrow_unknown=resolver.config.unknown_calls == "borrow")
+    transfer = HandleTransfer(resolver, positions, escaping_names=escaping,
+                              all_bindings_escape=isinstance(scope, cst.ClassDef),
+                              context_manager=_is_context_manager(scope, resolver),
+                              borrow_unknown=resolver.config.unknown_calls == "borrow")
+    # A constructor keeps what it stores on ``self`` for the object, unless ``__del__``
+    # releases it anyway (then a half-built object closes it when dropped).
+    transfer.owner_stores = (isinstance(scope, cst.FunctionDef) and scope.name.value == "__init__"
+                             and id(scope) not in getattr(resolver.summaries, "dropping", ()))
+    return transfer
 
 
 def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleIndex,
                  positions: Positions, resolver: Resolver, strict: bool,
-                 explain: bool = False) -> list[Finding]:
-    """Build, solve and report one scope."""
+                 explain: bool = False, cfg: CFG | None = None) -> list[Finding]:
+    """Build (unless the summaries built it), solve and report one scope."""
     name = "<module>" if isinstance(scope, cst.Module) else scope.name.value
-    cfg = build_cfg(name, scope, positions, strict=strict)
+    if cfg is None:
+        cfg = build_cfg(name, scope, positions, strict=strict)
     transfer = _transfer(scope, index, positions, resolver)
     if len(cfg.nodes) >= LIVENESS_MIN_NODES:
         transfer.live = live_after(cfg)

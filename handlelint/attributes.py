@@ -44,6 +44,9 @@ class AttributeCheck:
             released = released_by.setdefault(cls, set())
             for method in methods:
                 self._read_method(method, stored, released)
+            owned = self.summaries.ownership.get(cls)
+            if owned is not None:  # through properties, getattr and aliases too
+                released |= owned.released
         family = self._families(set(classes))
         for cls, stored in stored_by.items():
             released = set().union(*(released_by.get(c, set()) for c in family[cls]))

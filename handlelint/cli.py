@@ -9,6 +9,7 @@ go to stdout, the same whatever ``--jobs``; one summary line goes to stderr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import os
 import sys
@@ -20,7 +21,7 @@ from typing import NamedTuple, Sequence
 
 from handlelint import __version__
 from handlelint.config import Config, ConfigError, discover_config, load_config
-from handlelint.engine import check_source, passes_prefilter
+from handlelint.engine import check_source, in_project_vocabulary, passes_prefilter
 from handlelint.files import Exclude, discover, missing
 from handlelint.findings import Finding
 from handlelint.output import WRITERS, Report, sort_key
@@ -70,7 +71,8 @@ def check_file(path: str, options: Options) -> FileResult:
         findings = [Finding(1, 0, "HDL000", f"cannot read the file: {exc.strerror or exc}")]
     else:
         try:
-            if not options.force and not passes_prefilter(data, options.config):
+            if not options.force and not (passes_prefilter(data, options.config)
+                                          or in_project_vocabulary(data, options.config, path)):
                 return FileResult([], skipped=True)
             findings = check_source(data, path, options.config, force=options.force,
                                     explain=options.explain)
@@ -167,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="processes to check files with (default: number of CPUs)")
     parser.add_argument("--force", action="store_true",
                         help="analyse every file, even one that mentions no tracked name")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the project's cache folder")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="do not print the summary line on stderr")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -201,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = read_config(paths, args.config)
     except ConfigError as exc:
         return _error(str(exc))
+    if args.no_cache:
+        config = dataclasses.replace(config, use_cache=False)
     # A list given on the command line replaces the configuration's.
     selection = Selection(config.select if args.select is None else args.select,
                           config.ignore if args.ignore is None else args.ignore)

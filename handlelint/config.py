@@ -49,6 +49,12 @@ class Config:
     dll_names: tuple[str, ...] = ()
     #: How a call to an unknown function treats a handle argument: "escape" or "borrow".
     unknown_calls: str = "escape"
+    #: Folders (relative to the project root) that hold the top-level packages.
+    source_roots: tuple[str, ...] = ()
+    #: The cache folder, relative to the project root.
+    cache_dir: str = ".handlelint_cache"
+    #: Keep each module's summaries and findings on disk (``--no-cache`` turns it off).
+    use_cache: bool = True
     #: Glob patterns of paths the command line skips.
     exclude: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
@@ -144,6 +150,12 @@ class _Reader:
         return pairs
 
 
+def _folder(reader: _Reader, key: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise reader.fail(key, f"must be a non-empty string (a folder), not {_type_name(value)}")
+    return value
+
+
 # --- the [tool.handlelint] table -----------------------------------------------------------
 
 _Parse = Callable[[_Reader, str, object], Any]
@@ -157,6 +169,8 @@ KEYS: dict[str, tuple[str, _Parse]] = {
     "call-through": ("call_through", lambda r, k, v: r.names(k, v)),
     "dll-names": ("dll_names", lambda r, k, v: r.names(k, v)),
     "unknown-calls": ("unknown_calls", lambda r, k, v: r.choice(k, v, UNKNOWN_CALLS)),
+    "source-roots": ("source_roots", lambda r, k, v: r.strings(k, v)),
+    "cache-dir": ("cache_dir", lambda r, k, v: _folder(r, k, v)),
     "exclude": ("exclude", lambda r, k, v: r.strings(k, v)),
     "select": ("select", lambda r, k, v: r.codes(k, v)),
     "ignore": ("ignore", lambda r, k, v: r.codes(k, v)),

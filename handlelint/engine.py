@@ -25,10 +25,13 @@ Nothing escapes as an exception: a file that cannot be analysed gives HDL000.
 from __future__ import annotations
 
 import functools
+import os
 
 from handlelint.config import Config
 from handlelint.findings import Finding
 from handlelint.prefilter import mentions_clus, mentions_tracked_name
+from handlelint.project.layout import find_root
+from handlelint.project.vocabulary import mentions, vocabulary
 from handlelint.rules import RuleTable, packaged_table, with_extra_pairs
 from handlelint.source import SourceError, decode, run_with_big_stack
 
@@ -45,8 +48,23 @@ def _with_pairs(pairs: tuple[tuple[str, tuple[str, ...]], ...]) -> RuleTable:
     return with_extra_pairs(packaged_table(), dict(pairs))
 
 
-def passes_prefilter(data: bytes, config: Config) -> bool:
-    """Does ``data`` mention "clusapi" or a tracked name (the table's or configured)?"""
+def passes_prefilter(data: bytes, config: Config, path: str = "") -> bool:
+    """Does ``data`` mention "clusapi" or a tracked name (the table's or configured), or,
+    for a file of a project, a name its handle code defines (see
+    :mod:`~handlelint.project.vocabulary`)?"""
+    return _mentions_tracked(data, config) or in_project_vocabulary(data, config, path)
+
+
+def in_project_vocabulary(data: bytes, config: Config, path: str) -> bool:
+    """Does the file ``path`` of a project mention a name its handle code defines?"""
+    root = find_root(os.path.dirname(os.path.abspath(path))) if path else None
+    if root is None or not os.path.isfile(path):
+        return False
+    words = vocabulary(root, repr(config), lambda text: _mentions_tracked(text, config))
+    return mentions(data, words)
+
+
+def _mentions_tracked(data: bytes, config: Config) -> bool:
     extra = frozenset(config.releasers) | frozenset(config.dll_names)
     if not (extra or config.acquire) and not mentions_clus(data):
         return False  # the common case: decided before the rule table is even loaded
@@ -66,13 +84,14 @@ def check_source(source: str | bytes, path: str = "<string>", config: Config | N
     """
     config = config or Config()
     data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
-    if not force and not passes_prefilter(data, config):
+    if not force and not passes_prefilter(data, config, path):
         return []
     table = table_for(config)
     try:
         text = decode(data) if isinstance(source, bytes) else source
         from handlelint.analysis import analyse  # libcst is imported only from here on
-        return run_with_big_stack(lambda: analyse(text, table, config, force, strict, explain))
+        return run_with_big_stack(lambda: analyse(text, table, config, force, strict, explain,
+                                                  path))
     except SourceError as exc:
         if exc.python_rejects and not report_python_errors:
             return []

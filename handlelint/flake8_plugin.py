@@ -27,8 +27,9 @@ from handlelint.engine import check_source
 from handlelint.files import Exclude
 
 #: The keys of ``[tool.handlelint]`` that are flake8 options too (``--handlelint-KEY``):
-#: all but those flake8 has its own options for.
-PLUGIN_KEYS = tuple(key for key in KEYS if key not in ("exclude", "select", "ignore"))
+#: all but those flake8 has its own options for, and the cache folder.
+PLUGIN_KEYS = tuple(key for key in KEYS
+                    if key not in ("exclude", "select", "ignore", "cache-dir"))
 
 #: Where flake8's options come from in error messages.
 _OPTIONS_SOURCE = "flake8 options"

@@ -19,19 +19,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import libcst as cst
 
 from handlelint.config import Config
 from handlelint.foreign import LOADERS as _LOADERS, ForeignFunctions
 from handlelint.index import ModuleIndex
+from handlelint.project.model import CONSTRUCTOR, FUNCTION, Resolved, SummaryLookup
 from handlelint.rules import AcquireRule, ReleaseRule, RuleTable
 from handlelint.syntax import dotted, final_name
 from handlelint.walk import preorder
-
-if TYPE_CHECKING:
-    from handlelint.summaries import Summaries, Summary
 
 
 class CallKind(enum.Enum):
@@ -72,6 +68,14 @@ class CallInfo:
     raises: bool = True
     #: For a clusapi call: an ``errcheck`` assigned to it in the file may raise.
     errcheck: bool = False
+    #: Argument positions an owning object takes over (they escape, without a leak).
+    takes: frozenset[int] = frozenset()
+    #: Every call raises (the arguments do not fit the signature): why.
+    always_raises: str = ""
+    #: The object the call gives is released when a ``with`` over it ends.
+    exits: bool = False
+    #: Fresh handles the called method leaves on ``self`` (attribute, rule).
+    stores: tuple[tuple[str, AcquireRule], ...] = ()
 
 
 _WRAPPERS = frozenset({
@@ -177,7 +181,8 @@ class Resolver:
                 elif self.is_dll(value):
                     self._dll_names.add(name)
         self._releasers = frozenset(config.releasers)
-        self.summaries: Summaries | None = None
+        #: The project's answer to "which project function does this call run?".
+        self.summaries: SummaryLookup | None = None
         self._borrowers = frozenset(config.borrowers)
         self._call_scope = index.call_scope
         #: (id(function), name) -> the API function a local name is bound to there
@@ -330,6 +335,15 @@ class Resolver:
         if through is not None:
             return through
         name = final_name(call.func)
+        if self.summaries is not None and not self.ctypes.is_structure(name):
+            found = self.summaries.of_call(call)
+            real = self._helper_aliases.get(name) if isinstance(call.func, cst.Name) else None
+            if found is None and real is not None:  # ``closer = close_cluster``
+                found = self.summaries.of_call(call.with_changes(func=cst.Name(real)))
+            if found is not None:
+                info = _from_summary(found, call)
+                if info is not None:
+                    return info
         rule = table.acquires.get(name)
         if rule is not None and rule.anywhere:
             return CallInfo(CallKind.ACQUIRE, name, acquire=rule)
@@ -366,13 +380,6 @@ class Resolver:
                 or name in _LOADERS and self.ctypes.is_any_dll(call)
                 or full in _QUIET_CONSTRUCTORS):
             return CallInfo(CallKind.UNKNOWN, name, raises=False)
-        if self.summaries is not None:
-            local = self.summaries.of_call(call)
-            real = self._helper_aliases.get(name) if isinstance(call.func, cst.Name) else None
-            if local is None and real is not None:
-                local = self.summaries.of_call(call.with_changes(func=cst.Name(real)))
-            if local is not None:
-                return _from_summary(*local)
         return CallInfo(CallKind.UNKNOWN, full or name or "call")
 
     def forget(self) -> None:
@@ -386,7 +393,7 @@ class Resolver:
         release through one releases the argument after the function.
         """
         helper = final_name(call.func)
-        if helper in _NOT_CALLERS or helper.startswith("assert"):
+        if helper in _NOT_CALLERS or helper.startswith("assert") or helper == "call":
             return None  # mock assertions (``assert_called_once_with``) call nothing
         position = 1 if helper in _SECOND_ARGUMENT_CALLERS else 0
         if len(call.args) <= position or call.args[position].keyword is not None:
@@ -416,8 +423,10 @@ class Resolver:
         return None
 
     def is_acquire(self, call: cst.Call) -> bool:
-        """Cheap question for the engine: does this call hand out a handle?"""
-        return self.classify(call).kind is CallKind.ACQUIRE
+        """Cheap question for the engine: does this call hand out a handle (or leave one
+        on ``self``)?"""
+        info = self.classify(call)
+        return info.kind is CallKind.ACQUIRE or bool(info.stores)
 
 
 def _literal_mentions_clusapi(expr: cst.BaseExpression) -> bool:
@@ -428,16 +437,49 @@ def _literal_mentions_clusapi(expr: cst.BaseExpression) -> bool:
     return False
 
 
-def _from_summary(name: str, summary: Summary, offset: int) -> CallInfo:
-    """How a call of a summarised function of the file treats handles."""
-    if summary.returns is not None:
-        return CallInfo(CallKind.ACQUIRE, name, acquire=summary.returns, summary=True)
+def _from_summary(found: Resolved, call: cst.Call) -> CallInfo | None:
+    """How a call of a summarised project function treats handles (None: nothing known)."""
+    summary, offset = found.summary, found.offset
+    name = found.key.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+    if summary.kind in (FUNCTION, CONSTRUCTOR) and not any(a.star for a in call.args):
+        positional = sum(1 for a in call.args if a.keyword is None)
+        if (summary.max_args is not None and positional > summary.max_args
+                or len(call.args) < summary.min_args):
+            return CallInfo(CallKind.UNKNOWN, name, summary=True,
+                            borrowed=frozenset(range(len(call.args))),
+                            always_raises=f"{name}() raises TypeError")
+    if summary.kind == CONSTRUCTOR:
+        if summary.owner:
+            closers = summary.closers or ("close",)
+            owned = AcquireRule(name=name, handle_type=f"{name} object",
+                                release=(*closers, "__exit__") if summary.exits else closers)
+            return CallInfo(CallKind.ACQUIRE, name, acquire=owned, summary=True,
+                            takes=summary.takes, exits=summary.exits)
+        if summary.drops or summary.takes:
+            return CallInfo(CallKind.UNKNOWN, name, summary=True, exits=summary.exits)
+        return CallInfo(CallKind.UNKNOWN, name, summary=True, borrowed=summary.borrows)
     released = sorted(i - offset for i in summary.releases if i >= offset)
     if released and summary.deferred:
         # A generator (a context manager) releases when it is run or left, not now.
         return CallInfo(CallKind.REGISTER, name, summary=True)
+    if summary.context_manager:
+        return CallInfo(CallKind.UNKNOWN, name, summary=True,
+                        borrowed=frozenset(range(len(call.args))))
+    if summary.cached:
+        return CallInfo(CallKind.UNKNOWN, name, summary=True,
+                        borrowed=frozenset(range(len(call.args))))
+    if summary.closes_self and offset:
+        rule = ReleaseRule(name=name, handle_types=(), arg_index=-1)
+        return CallInfo(CallKind.RELEASE, name, release=rule, summary=True)
+    if summary.returns is not None:
+        return CallInfo(CallKind.ACQUIRE, name, acquire=summary.returns, summary=True,
+                        exits="__exit__" in summary.returns.release)
     if released:
         rule = ReleaseRule(name=name, handle_types=(), arg_index=released[0])
         return CallInfo(CallKind.RELEASE, name, release=rule, summary=True)
+    if summary.stores:
+        return CallInfo(CallKind.UNKNOWN, name, summary=True, stores=summary.stores)
     borrowed = frozenset(i - offset for i in summary.borrows if i >= offset)
+    if not borrowed and not summary.known:
+        return None
     return CallInfo(CallKind.UNKNOWN, name, summary=True, borrowed=borrowed)

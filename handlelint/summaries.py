@@ -1,192 +1,216 @@
-"""Summaries of the file's own functions: which return a fresh handle, release or borrow one.
+"""Summaries of a module's functions and classes: what each does with handles.
 
 Real code wraps every clusapi call in helpers (``def open_cluster(self, name)``,
-``def close_cluster(self, h)``). Before the file is checked, each function that makes a
-tracked call, or calls such a function, is analysed on its own with its parameters as
-pseudo-handles (maybe-null), and summarised at its normal exits:
+``def close_cluster(self, h)``), often in another module. Every function of the module
+gets a :class:`~handlelint.project.model.Summary` (at least its signature); those that
+make a tracked call, or call a function whose summary says something, are analysed on
+their own with their parameters as pseudo-handles (maybe-null), and summarised at their
+normal exits:
 
 * ``returns``: a fresh handle of the table's rule R reaches a ``return``: calls of the
   function acquire R (the call may raise first, as any Python call);
-* ``releases``: parameter i is released, or null, on every normal exit: calls release
-  that argument;
-* ``borrows``: parameter i neither escapes nor is released: passing a handle there is
-  no escape.
+* ``releases``: parameter i is released, or null, on every normal exit;
+* ``borrows``: parameter i neither escapes nor is released;
+* ``stores``: a fresh handle is left on ``self.attr`` (for partial construction).
 
-Summaries are computed to a fixpoint (wrappers of wrappers), starting from "nothing
-known", with a bounded number of rounds, so recursion terminates. A call resolves to a
-function of the file as ``f(...)``, ``self.m(...)`` / ``cls.m(...)`` inside a class, or
-``obj.m(...)`` where ``obj`` was bound to ``C(...)`` for a class ``C`` of the file.
+Decorators decide the rest: a ``@contextmanager`` (under any alias) returns a context
+manager whose ``as`` target is lent, and a ``functools.cache``/``lru_cache`` opener
+owns what it returns. Classes get constructor summaries from
+:mod:`~handlelint.project.ownership`.
+
+The order is bottom-up over the strongly connected components of the module's call
+graph (callees before callers, Tarjan's algorithm), so a chain of wrappers of any
+depth and in any definition order is summarised in one pass; inside a component (a
+recursion) the summaries are iterated to a fixpoint with a bound proportional to the
+component's size, so cycles terminate. Calls into other modules use their summaries,
+computed on demand by the project (:class:`~handlelint.project.model.Foreign`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Optional
+import dataclasses
+from typing import Callable, Iterator, Optional
 
 import libcst as cst
 
 from handlelint.cfg.builder import build_cfg
 from handlelint.cfg.model import CFG, NodeKind
-from handlelint.dataflow.lattice import Env, H
+from handlelint.dataflow.lattice import LEAKY, Env, H
 from handlelint.dataflow.liveness import LIVENESS_MIN_NODES, live_after
 from handlelint.dataflow.partition import solve
 from handlelint.dataflow.solver import SolverLimit
 from handlelint.dataflow.transfer import HandleTransfer
 from handlelint.index import ModuleIndex
 from handlelint.positions import Positions
+from handlelint.project.model import (
+    CONSTRUCTOR, FUNCTION, STATIC, ClassFacts, Foreign, ModuleFacts, Resolved,
+    Summary)
+from handlelint.project.ownership import Ownership, read_class, signature
+from handlelint.project.receivers import Targets, method_kind
 from handlelint.resolve import CallKind, Resolver
-from handlelint.syntax import dotted
 from handlelint.rules import AcquireRule
+from handlelint.syntax import final_name
 from handlelint.walk import preorder
 
-#: Rounds of the fixpoint; each round re-analyses every summarised function.
-MAX_ROUNDS = 6
 _TRACKED = frozenset({CallKind.ACQUIRE, CallKind.RELEASE, CallKind.REGISTER, CallKind.API})
 _PARAM_RULE = AcquireRule(name="<parameter>", handle_type="<parameter>", release=())
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What a function does with handles (see the module docstring)."""
-
-    returns: AcquireRule | None = None
-    releases: frozenset[int] = frozenset()
-    borrows: frozenset[int] = frozenset()
-    #: A generator: its body runs later (a context manager releases on leaving ``with``).
-    deferred: bool = False
-
+_CACHES = frozenset({"cache", "lru_cache", "cached_property"})
+_CONTEXT_MANAGERS = frozenset({"contextmanager", "asynccontextmanager"})
 
 Function = cst.FunctionDef
+MakeTransfer = Callable[[Function], HandleTransfer]
+
+
+def decorator_names(function: Function, imports: list[tuple[str, str]]) -> set[str]:
+    """The final names of a function's decorators, import aliases undone."""
+    aliases = dict(imports)
+    names = set()
+    for deco in function.decorators:
+        expr = deco.decorator.func if isinstance(deco.decorator, cst.Call) else deco.decorator
+        name = final_name(expr)
+        names.add(aliases.get(name, name))
+    return names
 
 
 class Summaries:
-    """The summaries of one module's functions and the call-site lookup."""
+    """The summaries of one module and the call-site lookup the resolver is given."""
 
-    def __init__(self, index: ModuleIndex) -> None:
-        self.functions: dict[str, Function] = {}
-        self.methods: dict[tuple[str, str], Function] = {}
-        self.class_of: dict[int, str] = {}
-        self.instances: dict[str, str] = {}
-        self.by_function: dict[int, Summary] = {}
-        self._generators: set[int] = set()
+    def __init__(self, index: ModuleIndex, module: str = "",
+                 foreign: Optional[Foreign] = None) -> None:
         self._index = index
-        for stmt in index.module.body:
-            if isinstance(stmt, cst.FunctionDef):
-                self.functions[stmt.name.value] = stmt
-            elif isinstance(stmt, cst.ClassDef):
-                self._add_class(stmt)
-        classes = set(self.class_of.values())
-        for target, value in index.assigns:
-            if isinstance(value, cst.Call):
-                cls = dotted(value.func)
-                if cls in classes:
-                    self.instances[dotted(target)] = cls
+        self.targets = Targets(index, module, foreign)
+        self.functions = self.targets.functions
+        self.methods: dict[tuple[str, str], Function] = {
+            (qual.split(".")[0], function.name.value): function
+            for qual, function in self.functions.items() if "." in qual}
+        self.ownership: dict[str, Ownership] = {}
+        self._calls_by_scope: Optional[dict[int, list[cst.Call]]] = None
+        #: id(function) -> its CFG (non-strict), for the scope checks to reuse.
+        self.graphs: dict[int, CFG] = {}
+        self._generators: set[int] = set()
+        local = self.targets.local
+        for qual, function in self.functions.items():
+            kind = method_kind(function) if qual in self.methods_quals else FUNCTION
+            most, fewest = signature(function, 0 if kind in (FUNCTION, STATIC) else 1)
+            decorators = decorator_names(function, index.imports)
+            local[qual] = Summary(kind=kind, max_args=most, min_args=fewest,
+                                  context_manager=bool(decorators & _CONTEXT_MANAGERS),
+                                  cached=bool(decorators & _CACHES))
+        for name in self.targets.classes:
+            local[name] = Summary(kind=CONSTRUCTOR)
 
-    def _add_class(self, cls: cst.ClassDef) -> None:
-        body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-        for stmt in body:
-            if isinstance(stmt, cst.FunctionDef):
-                self.methods[(cls.name.value, stmt.name.value)] = stmt
-                self.class_of[id(stmt)] = cls.name.value
+    @property
+    def methods_quals(self) -> set[str]:
+        """Qualified names of the module's methods."""
+        return {q for q in self.functions if "." in q}
 
-    def target(self, call: cst.Call) -> tuple[Function, int] | None:
-        """The function of this file a call runs, and how many parameters it skips."""
-        func = call.func
-        if isinstance(func, cst.Name):
-            found = self.functions.get(func.value)
-            return (found, 0) if found is not None else None
-        if not isinstance(func, cst.Attribute):
-            return None
-        receiver = dotted(func.value)
-        method = func.attr.value
-        if receiver in ("self", "cls"):
-            scope = self._index.call_scope.get(id(call))
-            cls = self.class_of.get(id(scope)) if scope is not None else None
-        else:
-            cls = self.instances.get(receiver)
-        if cls is None:
-            return None
-        found = self.methods.get((cls, method))
-        return (found, 1) if found is not None else None
+    def of_call(self, call: cst.Call) -> Optional[Resolved]:
+        """The project function ``call`` runs, with its summary (the resolver's lookup)."""
+        return self.targets.of_call(call)
 
-    def of_call(self, call: cst.Call) -> tuple[str, Summary, int] | None:
-        """(callee name, summary, parameter offset) for a call of a summarised function."""
-        found = self.target(call)
-        if found is None:
-            return None
-        function, offset = found
-        summary = self.by_function.get(id(function))
-        if summary is None:
-            return None
-        return function.name.value, summary, offset
+    # -- computing ----------------------------------------------------------------------
 
     def compute(self, resolver: Resolver, positions: Positions,
-                make_transfer: Callable[[Function], HandleTransfer]) -> None:
-        """Summarise every function that handles handles, to a fixpoint.
+                make_transfer: MakeTransfer) -> None:
+        """Summarise the module: classes, then functions bottom-up, then classes again."""
+        self._read_classes(resolver)
+        self._compute_functions(resolver, positions, make_transfer)
+        # Methods may release through helpers summarised just now: read the classes again.
+        helpers = any(s.releases for s in self.targets.local.values())
+        if helpers and self.targets.classes and self._read_classes(resolver):
+            self._compute_functions(resolver, positions, make_transfer)
 
-        The first round summarises every candidate; later rounds only the callers of
-        functions whose summary changed.
-        """
-        candidates, callers = self._candidates(resolver)
-        graphs = {id(f): build_cfg(f.name.value, f, positions) for f in candidates}
-        live = {id(f): live_after(graphs[id(f)]) for f in candidates
-                if len(graphs[id(f)].nodes) >= LIVENESS_MIN_NODES}
+    def _compute_functions(self, resolver: Resolver, positions: Positions,
+                           make_transfer: MakeTransfer) -> None:
+        resolver.forget()
+        candidates, calls = self._candidates(resolver)
         self._generators = {id(f) for f in candidates
                             if any(isinstance(n, cst.Yield) for n in preorder(f.body))}
-        todo = candidates
-        for _ in range(MAX_ROUNDS):
-            changed: list[Function] = []
-            for function in todo:
-                transfer = make_transfer(function)
-                transfer.live = live.get(id(function))
-                summary = self._summarise(function, graphs[id(function)], transfer)
-                if self.by_function.get(id(function)) != summary:
-                    self.by_function[id(function)] = summary
-                    changed.append(function)
-            resolver.forget()
-            affected = {id(c): c for f in changed for c in callers.get(id(f), ())}
-            todo = [f for f in candidates if id(f) in affected]
-            if not todo:
-                break
+        by_id = {id(f): f for f in candidates}
+        for component in _components(list(by_id), calls):
+            functions = [by_id[i] for i in component]
+            graphs = {id(f): self._graph(f, positions) for f in functions}
+            rounds = 1 if len(functions) == 1 and id(functions[0]) not in calls.get(
+                id(functions[0]), ()) else 2 + 2 * len(functions)
+            for _ in range(rounds):
+                changed = False
+                for function in functions:
+                    graph = graphs[id(function)]
+                    transfer = make_transfer(function)
+                    if len(graph.nodes) >= LIVENESS_MIN_NODES:
+                        transfer.live = live_after(graph)
+                    qual = self.targets.qual_of[id(function)]
+                    new = self._summarise(function, graph, transfer, self.targets.local[qual])
+                    if new != self.targets.local[qual]:
+                        self.targets.local[qual] = new
+                        changed = True
+                resolver.forget()
+                if not changed:
+                    break
 
-    def _candidates(self, resolver: Resolver
-                    ) -> tuple[list[Function], dict[int, list[Function]]]:
-        """Called functions with a tracked call or (transitively) calling such a function."""
-        calls_of: dict[int, list[Function]] = {}
-        chosen: dict[int, Function] = {}
-        everything = [*self.functions.values(), *self.methods.values()]
-        known = {id(f) for f in everything}
+    def _graph(self, function: Function, positions: Positions) -> CFG:
+        """The CFG of ``function``, built once (checking the scope reuses it)."""
+        graph = self.graphs.get(id(function))
+        if graph is None:
+            graph = self.graphs[id(function)] = build_cfg(function.name.value, function,
+                                                          positions)
+        return graph
+
+    def _candidates(self, resolver: Resolver) -> tuple[list[Function], dict[int, set[int]]]:
+        """Functions with a tracked call or a call of a summarised function, and the call
+        graph among the module's functions (caller -> callees)."""
+        known = {id(f) for f in self.functions.values()}
+        calls: dict[int, set[int]] = {}
+        chosen: set[int] = set()
+        local_of = {self.targets.key(q): f for q, f in self.functions.items()}
+        called: set[int] = set()
         for call in self._index.calls:
+            found = self.targets.of_call(call)
+            local = local_of.get(found.key) if found is not None else None
+            if local is not None:
+                called.add(id(local))
             scope = self._index.call_scope.get(id(call))
             if scope is None or id(scope) not in known:
                 continue
-            assert isinstance(scope, cst.FunctionDef)
-            if resolver.classify(call).kind in _TRACKED:
-                chosen[id(scope)] = scope
-            found = self.target(call)
-            if found is not None:
-                calls_of.setdefault(id(found[0]), []).append(scope)
-        todo = list(chosen.values())
-        while todo:
-            callee = todo.pop()
-            for caller in calls_of.get(id(callee), ()):
-                if id(caller) not in chosen:
-                    chosen[id(caller)] = caller
-                    todo.append(caller)
-        # Only functions called in this file need a summary.
-        return [f for f in everything if id(f) in chosen and id(f) in calls_of], calls_of
+            info = resolver.classify(call)
+            if info.kind in _TRACKED and not info.summary:
+                chosen.add(id(scope))
+            if local is not None:
+                calls.setdefault(id(scope), set()).add(id(local))
+            elif found is not None and found.summary.known:
+                chosen.add(id(scope))
+        callers: dict[int, set[int]] = {}
+        for caller, callees in calls.items():
+            for callee in callees:
+                callers.setdefault(callee, set()).add(caller)
+        pending = list(chosen)
+        while pending:
+            for caller in callers.get(pending.pop(), ()):
+                if caller not in chosen:
+                    chosen.add(caller)
+                    pending.append(caller)
+        # Only functions something can call need a summary: those called in this module,
+        # and those whose name another file of the project mentions.
+        foreign = self.targets.foreign
+        ordered = [f for f in self.functions.values() if id(f) in chosen and (
+            id(f) in called or foreign is not None and not f.name.value.startswith("__")
+            and foreign.mentioned_elsewhere(f.name.value))]
+        return ordered, calls
 
-    def _summarise(self, function: Function, graph: CFG, transfer: HandleTransfer) -> Summary:
-        params = [p.name.value for p in _parameters(function)]
+    def _summarise(self, function: Function, graph: CFG, transfer: HandleTransfer,
+                   old: Summary) -> Summary:
+        params = [p.name.value for p in (*function.params.posonly_params,
+                                         *function.params.params)]
         env = Env()
         for i, name in enumerate(params):
             site = transfer.pseudo_site(i, _PARAM_RULE)
             env.names[name] = frozenset({site})
             env.sites[site] = {H.MAYBE_NULL: None}
+        transfer.owner_stores = True
         try:
             splits = solve(graph, transfer, env)
         except SolverLimit:
-            return Summary()
+            return old
         exits = [part for n in graph.nodes
                  if n.kind in (NodeKind.RETURN_EXIT, NodeKind.END_EXIT) and n.id in splits
                  for part in splits[n.id].parts.values()]
@@ -201,11 +225,140 @@ class Summaries:
                 releases.add(i)
             elif not seen & {H.RELEASED, H.ESCAPED}:
                 borrows.add(i)
-        returns: Optional[AcquireRule] = transfer.returned_rule
-        return Summary(returns, frozenset(releases), frozenset(borrows),
-                       id(function) in self._generators)
+        stores: dict[str, AcquireRule] = {}
+        for state in exits:
+            for name, sites in state.names.items():
+                if name.startswith("self."):
+                    for site in sites:
+                        if site >= len(params) and state.sites.get(site, {}).keys() & LEAKY:
+                            stores.setdefault(name[5:], transfer.sites[site].rule)
+        returns: Optional[AcquireRule] = None
+        if not (old.context_manager or old.cached):
+            returns = transfer.returned_rule
+        return dataclasses.replace(
+            old, returns=returns, releases=frozenset(releases), borrows=frozenset(borrows),
+            deferred=id(function) in self._generators, stores=tuple(sorted(
+                stores.items(), key=lambda item: item[0])))
+
+    def _read_classes(self, resolver: Resolver) -> bool:
+        """Constructor and closer summaries from the classes' ownership; changed?"""
+        changed = False
+        local = self.targets.local
+
+        def released(call: cst.Call) -> list[cst.BaseExpression]:
+            return released_args(resolver, call)
+
+        if self._calls_by_scope is None:
+            self._calls_by_scope = {}
+            for call in self._index.calls:
+                scope = self._index.call_scope.get(id(call))
+                self._calls_by_scope.setdefault(id(scope), []).append(call)
+        by_scope = self._calls_by_scope
+
+        def calls_of(method: Function) -> list[cst.Call]:
+            return by_scope.get(id(method), [])
+
+        for name, cls in self.targets.classes.items():
+            inherited = None
+            for base in self.targets.bases.get(name, ()):
+                module, qual = base.split(":", 1)
+                if module == self.targets.module and qual in self.ownership:
+                    inherited = self.ownership[qual]
+            facts = read_class(cls, released, calls_of, inherited)
+            self.ownership[name] = facts
+            takes = {i - 1 for attr, i in facts.stored.items() if attr in facts.released}
+            kept = {i - 1 for attr, i in facts.stored.items()} - takes
+            drops = "__del__" in facts.closers
+            summary = Summary(
+                kind=CONSTRUCTOR, takes=frozenset(takes),
+                borrows=frozenset(i for i in range(facts.max_args or 0) if i not in takes)
+                if facts.max_args is not None else frozenset(kept),
+                owner=bool(takes) and not drops, exits="__exit__" in facts.closers,
+                drops=drops, closers=tuple(sorted(facts.closers - {"__del__", "__exit__"})),
+                max_args=facts.max_args, min_args=facts.min_args)
+            if local.get(name) != summary:
+                local[name] = summary
+                changed = True
+            for closer in facts.closers:
+                qual = f"{name}.{closer}"
+                if qual in local and not local[qual].closes_self:
+                    local[qual] = dataclasses.replace(local[qual], closes_self=True)
+                    changed = True
+        if changed:
+            resolver.forget()
+        return changed
+
+    @property
+    def dropping(self) -> set[int]:
+        """The ``__init__`` methods of classes whose ``__del__`` releases what they own."""
+        return {id(self.functions[f"{name}.__init__"]) for name, owned in self.ownership.items()
+                if "__del__" in owned.closers and f"{name}.__init__" in self.functions}
+
+    def facts(self) -> ModuleFacts:
+        """What other modules see of this one."""
+        targets = self.targets
+        classes = {name: ClassFacts(targets.bases.get(name, ()),
+                                    tuple(sorted(targets.attr_types.get(name, {}).items())))
+                   for name in targets.classes}
+        return ModuleFacts(targets.module, dict(targets.local), classes,
+                           dict(targets.bindings))
 
 
-def _parameters(function: Function) -> list[cst.Param]:
-    params = function.params
-    return [*params.posonly_params, *params.params]
+def released_args(resolver: Resolver, call: cst.Call) -> list[cst.BaseExpression]:
+    """The argument expressions a call releases (or registers a release for)."""
+    info = resolver.classify(call)
+    args = [a.value for a in call.args if a.keyword is None]
+    if info.kind is CallKind.REGISTER:
+        return args
+    if info.kind is not CallKind.RELEASE:
+        return []
+    index = (info.release.arg_index if info.release is not None else 0)
+    if index < 0:
+        return []
+    index += 1 if info.through else 0
+    return args[index:index + 1]
+
+
+def _components(nodes: list[int], edges: dict[int, set[int]]) -> Iterator[list[int]]:
+    """Strongly connected components, callees before callers (iterative Tarjan)."""
+    number: dict[int, int] = {}
+    low: dict[int, int] = {}
+    stack: list[int] = []
+    on_stack: set[int] = set()
+    wanted = set(nodes)
+    for root in nodes:
+        if root in number:
+            continue
+        work: list[tuple[int, Iterator[int]]] = []
+        number[root] = low[root] = len(number)
+        stack.append(root)
+        on_stack.add(root)
+        work.append((root, iter(sorted(edges.get(root, set()) & wanted))))
+        while work:
+            node, successors = work[-1]
+            advanced = False
+            for succ in successors:
+                if succ not in number:
+                    number[succ] = low[succ] = len(number)
+                    stack.append(succ)
+                    on_stack.add(succ)
+                    work.append((succ, iter(sorted(edges.get(succ, set()) & wanted))))
+                    advanced = True
+                    break
+                if succ in on_stack:
+                    low[node] = min(low[node], number[succ])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == number[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                yield component

@@ -23,6 +23,22 @@ def expected_marks(path: Path) -> set[tuple[int, str]]:
     return found
 
 
+PROJECTS = FIXTURES / "projects"
+
+
 def fixture_files() -> list[Path]:
-    """Every fixture and example file, in a stable order."""
-    return sorted(FIXTURES.rglob("*.py")) + sorted(EXAMPLES.rglob("*.py"))
+    """Every single-file fixture and example file, in a stable order (the fixture
+    projects under ``fixtures/projects`` are checked as projects)."""
+    return sorted(p for p in FIXTURES.rglob("*.py") if PROJECTS not in p.parents) + sorted(
+        EXAMPLES.rglob("*.py"))
+
+
+def project_dirs() -> list[Path]:
+    """The fixture projects: each folder of ``fixtures/projects`` with its own layout."""
+    return sorted(p for p in PROJECTS.iterdir() if p.is_dir())
+
+
+def project_marks(root: Path) -> set[tuple[str, int, str]]:
+    """(path relative to the project, line, code) for every mark of a fixture project."""
+    return {(p.relative_to(root).as_posix(), line, code)
+            for p in sorted(root.rglob("*.py")) for line, code in expected_marks(p)}

@@ -90,6 +90,8 @@ class Work:
         self.dead = False
         #: id(call) -> site of an out-parameter acquire made by that call.
         self.status_of: dict[int, int] = {}
+        #: A call that always raises (an exception of a normal path: HDL001).
+        self.raising: Optional[Origin] = None
 
 
 class CallEffects:
@@ -102,6 +104,8 @@ class CallEffects:
     records: dict[int, Record]
     recording: bool
     borrow_unknown: bool
+    #: ``self.x = h`` keeps ``h`` under the name ``self.x`` (constructors, summaries).
+    owner_stores: bool = False
     _site_of: dict[int, int]
     _parents: dict[int, set[int]]
     _parent_names: dict[int, set[str]]
@@ -127,6 +131,11 @@ class CallEffects:
     def _call(self, call: cst.Call, work: Work) -> frozenset[int]:
         info = self.resolver.classify(call)
         kind = info.kind
+        if info.always_raises:
+            for arg in call.args:
+                self.eval(arg.value, work)
+            work.raising = Origin(0, self._line, info.always_raises)
+            return EMPTY
         if kind is CallKind.UNKNOWN:
             receiver = call.func.value if isinstance(call.func, cst.Attribute) else call.func
             self._escape(self.eval(receiver, work), work)
@@ -139,6 +148,11 @@ class CallEffects:
                     self._escape(value, work)
             if info.raises and info.name not in QUIET_CALLS:
                 self._may_raise(work, f"{info.name}()", raise_rank(call, info))
+            if info.stores and self.owner_stores:
+                for attr, rule in info.stores:  # left on ``self`` by the called method
+                    made = CallInfo(CallKind.ACQUIRE, info.name, acquire=rule)
+                    self._bind_name(f"self.{attr}", frozenset({self._acquire(call, made, work)}),
+                                    work)
             return EMPTY
         values = [self.eval(arg.value, work) for arg in call.args]
         if info.errcheck:  # the errcheck hook runs after the call: no handle yet
@@ -148,10 +162,17 @@ class CallEffects:
         if kind in (CallKind.API, CallKind.ACQUIRE, CallKind.RELEASE) and not info.through:
             skip = info.release.arg_index if kind is CallKind.RELEASE and info.release else -1
             self._check_uses(call, info, positional, skip, work)
-        if (info.through or info.summary) and kind is CallKind.ACQUIRE:
+        if (info.through or info.summary) and kind is CallKind.ACQUIRE and not info.takes:
             self._may_raise(work, f"{dotted(call.func) or 'call'}()")
+        for index in info.takes:
+            if index < len(positional):
+                self._escape(positional[index], work)  # an owning object takes it over
         if kind is CallKind.ACQUIRE and info.acquire is not None:
             return self._acquire_call(call, info, positional, shift, work)
+        if kind is CallKind.RELEASE and info.release is not None and info.release.arg_index < 0:
+            if isinstance(call.func, cst.Attribute):  # a method that closes its object
+                self._release(call, info, self.eval(call.func.value, work), work)
+            return EMPTY
         if kind is CallKind.RELEASE:
             index = (info.release.arg_index if info.release is not None else 0) + shift
             if index < len(positional):

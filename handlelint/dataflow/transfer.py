@@ -27,8 +27,8 @@ from handlelint.dataflow.calls import (
     RAISES_SOMETIMES, CallEffects, LeakEvent, Record, Site, Work,
 )
 from handlelint.dataflow.conditions import derived_null_check, refine
-from handlelint.syntax import constant_truth
-from handlelint.dataflow.lattice import LEAKY, Env, Origin, leak_origin
+from handlelint.syntax import constant_truth, dotted
+from handlelint.dataflow.lattice import LEAKY, Env, Origin, join, leak_origin
 from handlelint.dataflow.predicates import Predicates
 from handlelint.positions import Positions
 from handlelint.rules import AcquireRule
@@ -122,6 +122,11 @@ class HandleTransfer(CallEffects):
             self._statement(node, element, work)
             after = self._finish(work, "del" if isinstance(element, cst.Del) else "rebind")
             out[EdgeKind.NORMAL] = after
+            if work.raising is not None and after is not None:
+                # A call that always raises: only its exception leaves the node.
+                raised = after.with_origin(work.raising)
+                work.exc = raised if work.exc is None else join(work.exc, raised)
+                out[EdgeKind.NORMAL] = None
         out[EdgeKind.EXC] = work.exc
         return out
 
@@ -171,6 +176,10 @@ class HandleTransfer(CallEffects):
         elif kind is cst.WithItem:
             assert isinstance(element, cst.WithItem)
             value = self.eval(element.item, work)
+            item = element.item
+            if isinstance(item, cst.Call) and self.resolver.classify(item).exits:
+                self._escape(value, work)  # its ``__exit__`` releases it
+                value = _EMPTY
             if element.asname is not None:
                 self._assign(element.asname.name, element.item, value, work)
         elif kind is cst.Import or kind is cst.ImportFrom:
@@ -203,6 +212,8 @@ class HandleTransfer(CallEffects):
                     self._assign(sub_target, value_expr, value, work)
         elif isinstance(target, cst.StarredElement):
             self._assign(target.value, value_expr, value, work)
+        elif self.owner_stores and _on_self(target):
+            self._bind_name(dotted(target), value, work)
         else:
             if isinstance(target, cst.Subscript):
                 self.eval(target.value, work)
@@ -297,6 +308,8 @@ class HandleTransfer(CallEffects):
 
     def _e_value(self, expr: cst.Attribute | cst.StarredElement | cst.Element,
                  work: Work) -> frozenset[int]:
+        if self.owner_stores and type(expr) is cst.Attribute and _on_self(expr):
+            return work.env.names.get(dotted(expr), _EMPTY)  # kept on ``self``
         return self.eval(expr.value, work)
 
     def _e_subscript(self, expr: cst.Subscript, work: Work) -> frozenset[int]:
@@ -466,11 +479,23 @@ class HandleTransfer(CallEffects):
 
     def _report_exit(self, node: Node, env: Env) -> None:
         kind = {NodeKind.RETURN_EXIT: "return", NodeKind.END_EXIT: "end"}.get(node.kind, "raise")
+        kept: set[int] = set()
+        if self.owner_stores and kind != "raise":  # the object owns what is on ``self``
+            for name, sites in env.names.items():
+                if name.startswith("self."):
+                    kept |= sites
         for site, val in env.sites.items():
+            if site in kept:
+                continue
             leaky, origin = leak_origin(val)
             if leaky:
                 line = node.line if kind != "raise" or origin is None else origin.line
                 self._record_leak(LeakEvent(site, kind, line, origin, node.id))
+
+
+def _on_self(target: cst.BaseExpression) -> bool:
+    return (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+            and target.value.value == "self")
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:

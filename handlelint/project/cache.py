@@ -1,0 +1,173 @@
+"""The on-disk cache of a project: each module's summaries and findings, as JSON.
+
+One file per module under the cache folder (``.handlelint_cache/`` at the project root
+unless configured), named by a hash of the module name. An entry is valid when the
+module's text, the settings and the summaries of every module it consulted (recorded
+with a digest each, as mypy's incremental cache records its dependencies' interfaces)
+are those of the entry; otherwise it is recomputed and rewritten. Entries are written
+atomically (a temporary file, then a rename), so parallel workers never read half an
+entry. A cache that cannot be read or written is silently skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from typing import Any, Optional
+
+from handlelint import __version__
+from handlelint.findings import Finding
+from handlelint.project.model import ClassFacts, ModuleFacts, Summary
+from handlelint.rules import AcquireRule
+
+#: The digest recorded for a dependency whose facts were unknown (a cycle, an error).
+UNKNOWN = "-"
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """The handlelint code itself (names, sizes and times of its files): a cache written
+    by other code is never read."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parts = [__version__]
+    for folder, _, names in sorted(os.walk(here)):
+        for name in sorted(names):
+            if name.endswith((".py", ".toml")):
+                stat = os.stat(os.path.join(folder, name))
+                parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return digest("\n".join(parts).encode("utf-8"))
+
+
+def digest(data: bytes) -> str:
+    """The content digest used throughout the cache."""
+    return hashlib.sha1(data).hexdigest()
+
+
+def _rule(data: Optional[dict[str, Any]]) -> Optional[AcquireRule]:
+    if data is None:
+        return None
+    return AcquireRule(**{**data, "release": tuple(data["release"])})
+
+
+_DEFAULT = Summary()
+
+
+def _summary_to_json(summary: Summary) -> dict[str, Any]:
+    """The fields of ``summary`` that differ from the defaults (most do not)."""
+    out: dict[str, Any] = {}
+    for field in dataclasses.fields(summary):
+        value = getattr(summary, field.name)
+        if value == getattr(_DEFAULT, field.name):
+            continue
+        if field.name == "returns":
+            value = dataclasses.asdict(value)
+        elif field.name == "stores":
+            value = [[attr, dataclasses.asdict(rule)] for attr, rule in value]
+        elif isinstance(value, frozenset):
+            value = sorted(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[field.name] = value
+    return out
+
+
+def _summary_from_json(data: dict[str, Any]) -> Summary:
+    fields: dict[str, Any] = {}
+    for name, value in data.items():
+        if name == "returns":
+            value = _rule(value)
+        elif name == "stores":
+            value = tuple((attr, _rule(rule)) for attr, rule in value)
+        elif isinstance(getattr(_DEFAULT, name), frozenset):
+            value = frozenset(value)
+        elif isinstance(getattr(_DEFAULT, name), tuple):
+            value = tuple(value)
+        fields[name] = value
+    return Summary(**fields)
+
+
+def facts_to_json(facts: ModuleFacts) -> dict[str, Any]:
+    """A JSON-ready form of a module's facts."""
+    return {
+        "name": facts.name,
+        "functions": {q: _summary_to_json(s) for q, s in sorted(facts.functions.items())},
+        "classes": {n: {"bases": list(c.bases), "attr_types": [list(p) for p in c.attr_types]}
+                    for n, c in sorted(facts.classes.items())},
+        "bindings": dict(sorted(facts.bindings.items())),
+    }
+
+
+def facts_from_json(data: dict[str, Any]) -> ModuleFacts:
+    """The facts :func:`facts_to_json` wrote."""
+    classes = {n: ClassFacts(tuple(c["bases"]), tuple((a, t) for a, t in c["attr_types"]))
+               for n, c in data["classes"].items()}
+    return ModuleFacts(data["name"],
+                       {q: _summary_from_json(s) for q, s in data["functions"].items()},
+                       classes, dict(data["bindings"]))
+
+
+def facts_text(facts: Optional[ModuleFacts]) -> str:
+    """The canonical JSON text of ``facts`` ("null" for unknown facts)."""
+    return json.dumps(facts_to_json(facts) if facts is not None else None, sort_keys=True)
+
+
+def facts_digest(text: str) -> str:
+    """The digest importers record for the facts whose JSON text is ``text``."""
+    return UNKNOWN if text == "null" else digest(text.encode("utf-8"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One module's cached analysis."""
+
+    content: str
+    deps: dict[str, str]
+    facts: Optional[ModuleFacts]
+    findings: tuple[Finding, ...]
+
+
+class DiskCache:
+    """The cache folder of one project and settings (see the module docstring)."""
+
+    def __init__(self, folder: str, settings: str) -> None:
+        self.folder = folder
+        self.settings = digest(f"{code_fingerprint()}\n{settings}".encode("utf-8"))
+
+    def _path(self, module: str) -> str:
+        return os.path.join(self.folder, digest(module.encode("utf-8")) + ".json")
+
+    def load(self, module: str, content: str) -> Optional[Entry]:
+        """The entry of ``module`` if its text and settings match (deps not yet checked)."""
+        try:
+            with open(self._path(module), encoding="utf-8") as stream:
+                data = json.load(stream)
+            if data["settings"] != self.settings or data["content"] != content:
+                return None
+            facts = facts_from_json(data["facts"]) if data["facts"] is not None else None
+            findings = tuple(Finding(f[0], f[1], f[2], f[3]) for f in data["findings"])
+            return Entry(content, dict(data["deps"]), facts, findings)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def store(self, module: str, entry: Entry, facts: str) -> None:
+        """Write ``entry`` for ``module``, its facts as the JSON text ``facts``
+        (atomically; errors are ignored)."""
+        findings = json.dumps([[f.line, f.col, f.code, f.message] for f in entry.findings])
+        head = json.dumps({"settings": self.settings, "content": entry.content,
+                           "deps": entry.deps})
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            ignore = os.path.join(self.folder, ".gitignore")
+            if not os.path.exists(ignore):
+                with open(ignore, "w", encoding="utf-8") as stream:
+                    stream.write("# Created by handlelint: the whole folder is a cache.\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                stream.write(f'{head[:-1]}, "facts": {facts}, "findings": {findings}}}')
+            os.replace(tmp, self._path(module))
+        except OSError:
+            pass

@@ -1,0 +1,156 @@
+"""Classes that own handles: which constructor parameters an object takes over, and who closes it.
+
+Read per class of the module, from syntax and the call classifications:
+
+* ``stored``: ``__init__`` parameter i is stored on ``self.attr`` (dataclass fields in
+  order are stored by the generated ``__init__``);
+* ``released``: some method (of the class or a base of the module) releases
+  ``self.attr``: passed to a release, directly, through a local alias, through
+  ``getattr(self, "attr", None)``, through a property that returns it, or given to a
+  registered release (``stack.callback(Close, self.attr)``);
+* ``closers``: the methods that release an attribute, or call such a method on ``self``.
+
+A constructor whose stored parameter is released by the class takes that argument over:
+the object is a resource of its own (closed by a closer, by ``with`` when ``__exit__``
+is a closer, and when dropped when ``__del__`` is one). A class that stores the handle
+but never releases it leaves it to the caller; one that does not store it borrows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import libcst as cst
+
+from handlelint.syntax import dotted, final_name
+from handlelint.walk import preorder
+
+#: ``call -> the argument expressions it releases`` (from the call classifications).
+Released = Callable[[cst.Call], list[cst.BaseExpression]]
+
+
+@dataclass
+class Ownership:
+    """What one class does with the handles it stores (see the module docstring)."""
+
+    stored: dict[str, int] = field(default_factory=dict)
+    released: set[str] = field(default_factory=set)
+    closers: set[str] = field(default_factory=set)
+    max_args: Optional[int] = None
+    min_args: int = 0
+
+
+def _self_attr(expr: cst.BaseExpression, aliases: dict[str, str],
+               properties: dict[str, str]) -> Optional[str]:
+    name = dotted(expr)
+    if name.startswith("self.") and name.count(".") == 1:
+        attr = name[5:]
+        return properties.get(attr, attr)
+    if name in aliases:
+        return aliases[name]
+    if (isinstance(expr, cst.Call) and final_name(expr.func) == "getattr" and len(expr.args) >= 2
+            and dotted(expr.args[0].value) == "self"
+            and isinstance(expr.args[1].value, cst.SimpleString)):
+        value = expr.args[1].value.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _properties(methods: dict[str, cst.FunctionDef]) -> dict[str, str]:
+    """``@property def h(self): return self._h`` -> ``{"h": "_h"}``."""
+    found = {}
+    for name, method in methods.items():
+        if "property" not in {final_name(d.decorator) for d in method.decorators}:
+            continue
+        for node in preorder(method.body):
+            if isinstance(node, cst.Return) and node.value is not None:
+                value = dotted(node.value)
+                if value.startswith("self.") and value.count(".") == 1:
+                    found[name] = value[5:]
+    return found
+
+
+def _signature(function: cst.FunctionDef, skip: int) -> tuple[Optional[int], int]:
+    params = function.params
+    positional = [*params.posonly_params, *params.params][skip:]
+    if isinstance(params.star_arg, cst.Param):
+        return None, 0
+    required = sum(1 for p in positional if p.default is None)
+    if isinstance(params.star_kwarg, cst.Param):
+        required = 0
+    return len(positional), required
+
+
+def signature(function: cst.FunctionDef, skip: int) -> tuple[Optional[int], int]:
+    """(most, fewest) positional arguments a call may pass (None: any number)."""
+    return _signature(function, skip)
+
+
+def read_class(cls: cst.ClassDef, released_args: Released,
+               calls_of: Callable[[cst.FunctionDef], list[cst.Call]],
+               inherited: Optional[Ownership] = None) -> Ownership:
+    """The :class:`Ownership` of one class (``inherited``: its bases' in this module);
+    ``calls_of`` gives the calls a method makes itself."""
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    methods = {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
+    facts = Ownership()
+    if inherited is not None:
+        facts.stored.update(inherited.stored)
+        facts.released |= inherited.released
+        facts.closers |= inherited.closers
+        facts.max_args, facts.min_args = inherited.max_args, inherited.min_args
+    init = methods.get("__init__")
+    if init is not None:
+        facts.max_args, facts.min_args = _signature(init, 1)
+        params = [p.name.value for p in (*init.params.posonly_params, *init.params.params)]
+        for node in preorder(init.body):
+            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Name):
+                if node.value.value in params:
+                    for target in node.targets:
+                        name = dotted(target.target)
+                        if name.startswith("self.") and name.count(".") == 1:
+                            facts.stored[name[5:]] = params.index(node.value.value)
+    elif any(final_name(d.decorator) == "dataclass" for d in cls.decorators):
+        fields = [s.body[0] for s in body if isinstance(s, cst.SimpleStatementLine)
+                  and isinstance(s.body[0], cst.AnnAssign)]
+        for i, ann in enumerate(fields):
+            assert isinstance(ann, cst.AnnAssign)
+            if isinstance(ann.target, cst.Name):
+                facts.stored[ann.target.value] = i + 1
+        facts.max_args = len(fields)
+        facts.min_args = sum(1 for f in fields
+                             if isinstance(f, cst.AnnAssign) and f.value is None)
+    properties = _properties(methods)
+    direct: set[str] = set()
+    calls_self: dict[str, set[str]] = {}
+    for name, method in methods.items():
+        calls = calls_of(method)
+        releasing = [(call, released_args(call)) for call in calls]
+        aliases: dict[str, str] = {}
+        names = {p.name.value for p in (*method.params.posonly_params, *method.params.params)}
+        if any(isinstance(arg, cst.Name) and arg.value not in names
+               for _, args in releasing for arg in args):
+            for node in preorder(method.body):  # ``h = self._h`` before ``Close(h)``
+                if isinstance(node, cst.Assign) and isinstance(node.targets[0].target,
+                                                               cst.Name):
+                    attr = _self_attr(node.value, aliases, properties)
+                    if attr is not None:
+                        aliases[node.targets[0].target.value] = attr
+        for call, args in releasing:
+            for arg in args:
+                attr = _self_attr(arg, aliases, properties)
+                if attr is not None:
+                    facts.released.add(attr)
+                    direct.add(name)
+            if isinstance(call.func, cst.Attribute) and dotted(call.func.value) == "self":
+                calls_self.setdefault(name, set()).add(call.func.attr.value)
+    facts.closers |= direct
+    changed = True
+    while changed:
+        changed = False
+        for name, called in calls_self.items():
+            if name not in facts.closers and called & facts.closers:
+                facts.closers.add(name)
+                changed = True
+    return facts

@@ -1,0 +1,297 @@
+"""Which project function a call runs: imports, receiver types and method resolution.
+
+A call resolves to a stable name (``pkg.mod:Class.method``) when its callee is
+
+* a function or class of the module, or one imported from a project module (``from
+  a.b import f``, ``import a.b as m; m.f()``, re-exports of a package ``__init__``);
+* ``self.m()`` / ``cls.m()`` inside a class, looked up along the bases (a simple MRO
+  over project classes, depth first, left to right);
+* ``obj.m()`` where ``obj`` has a project class: ``obj = C()`` in the module,
+  ``self.obj = C()`` (or ``mod.C()``) in any method, a class attribute ``obj: C``, a
+  parameter annotated ``C``;
+* ``C.m()``: a static or class method, or a method given its instance explicitly.
+
+Nothing is executed; a name bound in any other way is not followed.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from handlelint.index import ModuleIndex
+from handlelint.project.imports import import_bindings
+from handlelint.project.model import (
+    CLASSMETHOD, METHOD, STATIC, ClassFacts, Foreign, Resolved, Summary)
+from handlelint.syntax import dotted, final_name
+
+FunctionDef = cst.FunctionDef
+_MAX_BASES = 64
+
+
+def _annotation_name(annotation: Optional[cst.Annotation]) -> str:
+    if annotation is None:
+        return ""
+    expr = annotation.annotation
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else ""
+    if isinstance(expr, cst.Subscript) and final_name(expr.value) == "Optional":
+        element = expr.slice[0].slice if expr.slice else None
+        if isinstance(element, cst.Index):
+            return dotted(element.value)
+    return dotted(expr)
+
+
+def method_kind(function: FunctionDef) -> str:
+    """How the receiver fills the first parameter of a method."""
+    names = {final_name(d.decorator) for d in function.decorators}
+    if "staticmethod" in names:
+        return STATIC
+    if "classmethod" in names:
+        return CLASSMETHOD
+    return METHOD
+
+
+class Targets:
+    """Resolves the calls of one module to project functions (see the module docstring)."""
+
+    def __init__(self, index: ModuleIndex, module: str, foreign: Optional[Foreign]) -> None:
+        self.index = index
+        self.module = module
+        self.foreign = foreign
+        self.functions: dict[str, FunctionDef] = {}
+        self.classes: dict[str, cst.ClassDef] = {}
+        self.class_of: dict[int, str] = {}
+        self.qual_of: dict[int, str] = {}
+        self.bindings: dict[str, str] = {}
+        if foreign is not None and module:
+            self.bindings = import_bindings(index.module, module, foreign.module_of,
+                                            foreign.is_module)
+        #: Summaries of this module's functions by qualified name (filled by the caller).
+        self.local: dict[str, Summary] = {}
+        for stmt in index.module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                self.functions[stmt.name.value] = stmt
+                self.qual_of[id(stmt)] = stmt.name.value
+            elif isinstance(stmt, cst.ClassDef):
+                self._add_class(stmt)
+        self.attr_types: dict[str, dict[str, str]] = {name: {} for name in self.classes}
+        self.bases: dict[str, tuple[str, ...]] = {}
+        self.bases = {name: self._bases(cls) for name, cls in self.classes.items()}
+        self.instances: dict[str, str] = {}
+        self.param_types: dict[int, dict[str, str]] = {}
+        self._read_types()
+
+    # -- the module's own definitions ---------------------------------------------------
+
+    def _add_class(self, cls: cst.ClassDef) -> None:
+        self.classes[cls.name.value] = cls
+        body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                qual = f"{cls.name.value}.{stmt.name.value}"
+                self.functions[qual] = stmt
+                self.class_of[id(stmt)] = cls.name.value
+                self.qual_of[id(stmt)] = qual
+
+    def key(self, qual: str) -> str:
+        """The stable name of this module's ``qual``."""
+        return f"{self.module}:{qual}"
+
+    def _bases(self, cls: cst.ClassDef) -> tuple[str, ...]:
+        found = []
+        for arg in cls.bases:
+            key = self.resolve_name(dotted(arg.value))
+            if key is not None:
+                found.append(key)
+        return tuple(found)
+
+    def _read_types(self) -> None:
+        """Receiver types: ``x = C()``, ``self.x = C()``, ``x: C``, parameter annotations."""
+        for target, value in self.index.assigns:
+            if not isinstance(value, cst.Call):
+                continue
+            cls = self.class_key(dotted(value.func))
+            name = dotted(target)
+            if cls is None or not name:
+                continue
+            if name.startswith("self.") and name.count(".") == 1:
+                scope = self.index.call_scope.get(id(value))
+                owner = self.class_of.get(id(scope)) if scope is not None else None
+                if owner is not None:
+                    self.attr_types[owner][name[5:]] = cls
+            else:
+                self.instances[name] = cls
+        for name, definition in self.classes.items():
+            body = definition.body.body if isinstance(definition.body, cst.IndentedBlock) else ()
+            for stmt in body:
+                if isinstance(stmt, cst.SimpleStatementLine):
+                    for small in stmt.body:
+                        if isinstance(small, cst.AnnAssign) and isinstance(small.target,
+                                                                           cst.Name):
+                            found = self.class_key(_annotation_name(small.annotation))
+                            if found is not None:
+                                self.attr_types[name][small.target.value] = found
+        for function in self.functions.values():
+            params = function.params
+            types = {}
+            for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+                found = self.class_key(_annotation_name(param.annotation))
+                if found is not None:
+                    types[param.name.value] = found
+            if types:
+                self.param_types[id(function)] = types
+
+    # -- names to stable names --------------------------------------------------------------
+
+    def resolve_name(self, name: str) -> Optional[str]:
+        """The stable name a dotted name denotes (a function, class or method), if any."""
+        if not name:
+            return None
+        parts = name.split(".")
+        head = parts[0]
+        if head in self.classes or head in self.functions:
+            return self.key(".".join(parts)) if len(parts) <= 2 else None
+        binding = self.bindings.get(head)
+        if binding is None or self.foreign is None:
+            return None
+        rest = parts[1:]
+        if ":" not in binding:
+            module = binding
+            while rest and self.foreign.is_module(f"{module}.{rest[0]}"):
+                module = f"{module}.{rest.pop(0)}"
+            if not rest:
+                return None
+            binding = f"{module}:{rest.pop(0)}"
+        target = self._follow(binding)
+        if target is None or ":" not in target:
+            return None
+        return ".".join([target, *rest]) if len(rest) <= 1 else None
+
+    def _follow(self, binding: str) -> Optional[str]:
+        """Follow re-exports (``from .impl import C`` in a package ``__init__``)."""
+        assert self.foreign is not None
+        for _ in range(16):
+            if ":" not in binding:
+                return binding
+            module, member = binding.split(":", 1)
+            if module == self.module:
+                return binding
+            further = self.foreign.export(module, member)
+            if further is None:
+                return binding
+            binding = further
+        return None
+
+    def class_key(self, name: str) -> Optional[str]:
+        """The stable name of the project class ``name`` denotes, if it is one."""
+        key = self.resolve_name(name)
+        if key is None:
+            return None
+        return key if self.facts_of(key) is not None else None
+
+    def facts_of(self, class_key: str) -> Optional[ClassFacts]:
+        """The bases and attribute types of a project class."""
+        module, qual = class_key.split(":", 1)
+        if module == self.module:
+            if qual not in self.classes:
+                return None
+            return ClassFacts(self.bases.get(qual, ()),
+                              tuple(sorted(self.attr_types.get(qual, {}).items())))
+        return self.foreign.class_facts(class_key) if self.foreign is not None else None
+
+    def summary_of(self, key: str) -> Optional[Summary]:
+        """The summary of a stable name, here or in another module."""
+        module, qual = key.split(":", 1)
+        if module == self.module:
+            return self.local.get(qual)
+        return self.foreign.summary(key) if self.foreign is not None else None
+
+    def method(self, class_key: str, name: str) -> Optional[tuple[str, Summary]]:
+        """``name`` looked up along the bases of ``class_key``."""
+        todo, seen = [class_key], set[str]()
+        while todo and len(seen) < _MAX_BASES:
+            key = todo.pop(0)
+            if key in seen:
+                continue
+            seen.add(key)
+            found = self.summary_of(f"{key}.{name}")
+            if found is not None:
+                return f"{key}.{name}", found
+            facts = self.facts_of(key)
+            if facts is not None:
+                todo.extend(facts.bases)
+        return None
+
+    def attr_type(self, class_key: str, attr: str) -> Optional[str]:
+        """The project class of ``self.attr`` in ``class_key`` or a base."""
+        todo, seen = [class_key], set[str]()
+        while todo and len(seen) < _MAX_BASES:
+            key = todo.pop(0)
+            if key in seen:
+                continue
+            seen.add(key)
+            facts = self.facts_of(key)
+            if facts is None:
+                continue
+            found = dict(facts.attr_types).get(attr)
+            if found is not None:
+                return found
+            todo.extend(facts.bases)
+        return None
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def enclosing_class(self, call: cst.CSTNode) -> Optional[str]:
+        """The key of the class whose method ``call`` is in."""
+        scope = self.index.call_scope.get(id(call))
+        name = self.class_of.get(id(scope)) if scope is not None else None
+        return self.key(name) if name is not None else None
+
+    def of_call(self, call: cst.Call) -> Optional[Resolved]:
+        """The project function ``call`` runs (see the module docstring)."""
+        func = call.func
+        if isinstance(func, cst.Name):
+            return self._by_name(func.value)
+        if not isinstance(func, cst.Attribute):
+            return None
+        receiver = dotted(func.value)
+        method = func.attr.value
+        cls: Optional[str] = None
+        if receiver in ("self", "cls"):
+            cls = self.enclosing_class(call)
+        elif receiver.startswith("self.") and receiver.count(".") == 1:
+            owner = self.enclosing_class(call)
+            cls = self.attr_type(owner, receiver[5:]) if owner is not None else None
+        elif receiver:
+            scope = self.index.call_scope.get(id(call))
+            local = self.param_types.get(id(scope), {}) if scope is not None else {}
+            cls = local.get(receiver) or self.instances.get(receiver)
+        if cls is not None:
+            found = self.method(cls, method)
+            if found is None:
+                return None
+            key, summary = found
+            offset = 0 if summary.kind == STATIC else 1
+            return Resolved(key, summary, offset)
+        if not receiver:
+            return None
+        return self._by_name(f"{receiver}.{method}")
+
+    def _by_name(self, name: str) -> Optional[Resolved]:
+        key = self.resolve_name(name)
+        if key is None:
+            return None
+        summary = self.summary_of(key)
+        if summary is None:
+            owner, _, method = key.rpartition(".")
+            if ":" in owner and self.facts_of(owner) is not None:
+                found = self.method(owner, method)  # inherited, called through the class
+                if found is not None:
+                    key, summary = found
+            if summary is None:
+                return None
+        offset = 1 if summary.kind == CLASSMETHOD else 0
+        return Resolved(key, summary, offset)

@@ -1,0 +1,91 @@
+"""The words that make a file of a project worth parsing: names its handle code defines.
+
+In project mode a file may mention no tracked name and still call a wrapper of another
+module that hands out a handle (``self._utils.open_cluster()``). The prefilter then
+asks this vocabulary too: the names of the functions and classes defined in the files
+that pass the plain prefilter, and, to a fixpoint, in the files that mention one of
+those names (wrappers of wrappers). It is computed from the text alone, once per
+project and run: every ``*.py`` file of the project is read, none is parsed. A file
+that mentions none of these words is still never parsed. Dunder names (``__init__``)
+are left out: every class defines them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Callable, Iterator
+
+from handlelint.files import skip_dir
+
+_DEF = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE)
+_WORD = re.compile(rb"\w+")
+_VOCABULARIES: dict[tuple[str, str], frozenset[bytes]] = {}
+_WORD_FILES: dict[str, dict[bytes, int]] = {}
+
+
+def _python_files(root: str) -> Iterator[str]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not skip_dir(dirpath, d)
+                             and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                yield os.path.join(dirpath, name)
+
+
+def _defined(data: bytes) -> set[bytes]:
+    return {name for name in _DEF.findall(data) if not name.startswith(b"__")}
+
+
+def vocabulary(root: str, settings: str, relevant: Callable[[bytes], bool]) -> frozenset[bytes]:
+    """The project's words (see the module docstring); ``relevant`` is the plain prefilter."""
+    key = (root, settings)
+    found = _VOCABULARIES.get(key)
+    if found is not None:
+        return found
+    words: set[bytes] = set()
+    pending: list[tuple[bytes, set[bytes]]] = []
+    for path in _python_files(root):
+        try:
+            with open(path, "rb") as stream:
+                data = stream.read()
+        except OSError:
+            continue
+        if relevant(data):
+            words |= _defined(data)
+        else:
+            pending.append((data, set(_WORD.findall(data))))
+    changed = True
+    while changed and pending:
+        changed = False
+        rest = []
+        for data, mentioned in pending:
+            if mentioned & words:
+                words |= _defined(data)
+                changed = True
+            else:
+                rest.append((data, mentioned))
+        pending = rest
+    result = _VOCABULARIES[key] = frozenset(words)
+    return result
+
+
+def word_files(root: str) -> dict[bytes, int]:
+    """Identifier -> how many files of the project mention it (once per root and run)."""
+    found = _WORD_FILES.get(root)
+    if found is None:
+        found = _WORD_FILES[root] = {}
+        for path in _python_files(root):
+            try:
+                with open(path, "rb") as stream:
+                    words = set(_WORD.findall(stream.read()))
+            except OSError:
+                continue
+            for word in words:
+                found[word] = found.get(word, 0) + 1
+    return found
+
+
+def mentions(data: bytes, words: frozenset[bytes]) -> bool:
+    """Does ``data`` mention one of ``words`` as a whole identifier?"""
+    return bool(words) and not words.isdisjoint(_WORD.findall(data))

@@ -1,0 +1,181 @@
+"""The project as the unit: fixture projects, summaries of any depth, no import cycles."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from handlelint.cli import main
+from handlelint.engine import check_source
+from tests.fixture_marks import ROOT, project_dirs, project_marks
+
+_LINE = re.compile(r"^(?:\./)?(.+?):(\d+):\d+: (HDL\d{3}) ")
+
+
+def _parse(output: str) -> set[tuple[str, int, str]]:
+    found = set()
+    for line in output.splitlines():
+        match = _LINE.match(line)
+        if match:
+            found.add((match.group(1).replace(os.sep, "/"), int(match.group(2)),
+                       match.group(3)))
+    return found
+
+
+@pytest.mark.parametrize("root", project_dirs(), ids=lambda p: p.name)
+def test_project_cli(root: Path, capsys: pytest.CaptureFixture[str],
+                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(root)
+    main([".", "--jobs", "1", "--quiet"])
+    assert sorted(_parse(capsys.readouterr().out)) == sorted(project_marks(root))
+
+
+@pytest.mark.parametrize("root", project_dirs(), ids=lambda p: p.name)
+def test_project_flake8(root: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select=HDL", "."],
+                          capture_output=True, text=True, cwd=root)
+    assert sorted(_parse(proc.stdout)) == sorted(project_marks(root)), proc.stderr
+
+
+def test_there_are_fixture_projects_for_each_reduction() -> None:
+    names = {p.name for p in project_dirs()}
+    assert {"wrapper_module", "context_manager", "owning_object", "del_property",
+            "partial_construction", "mock_assertions", "imports_and_types"} <= names
+
+
+def _chain(depth: int, callers_first: bool) -> str:
+    functions = ["def w0(name):\n    return clusapi.OpenCluster(name)\n"]
+    functions += [f"def w{i}(name):\n    return w{i - 1}(name)\n" for i in range(1, depth)]
+    if callers_first:
+        functions.reverse()
+    use = (f"def use(name):\n    hc = w{depth - 1}(name)\n    print(hc)\n")
+    return "import ctypes\nclusapi = ctypes.windll.clusapi\n\n" + "\n".join(functions) + use
+
+
+@pytest.mark.parametrize("callers_first", [True, False])
+def test_wrapper_chain_forty_deep(callers_first: bool) -> None:
+    source = _chain(40, callers_first)
+    findings = check_source(source, strict=True)
+    line = source.splitlines().index("    hc = w39(name)") + 1
+    assert [(f.line, f.code) for f in findings if f.code == "HDL001"] == [(line, "HDL001")]
+
+
+def test_recursive_wrappers_terminate() -> None:
+    source = (
+        "import ctypes\nclusapi = ctypes.windll.clusapi\n\n"
+        "def a(name, n):\n    if n:\n        return b(name, n - 1)\n"
+        "    return clusapi.OpenCluster(name)\n\n"
+        "def b(name, n):\n    return a(name, n)\n\n"
+        "def use():\n    hc = b('c', 3)\n    print(hc)\n")
+    findings = check_source(source, strict=True)
+    assert [(f.line, f.code) for f in findings if f.code == "HDL001"] == [(13, "HDL001")]
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = module.split(".")
+                if parts[-1] != "__init__":
+                    anchor = anchor[:-1]
+                anchor = anchor[:len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            found.add(base)
+            found |= {f"{base}.{a.name}" for a in node.names}
+    return {name for name in found if name == package or name.startswith(package + ".")}
+
+
+def test_the_package_has_no_import_cycles() -> None:
+    """Every import counts, those under ``TYPE_CHECKING`` and inside functions too."""
+    files = {}
+    for path in sorted((ROOT / "handlelint").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {name: {m for m in _imports(path, "handlelint") if m in files and m != name}
+             for name, path in files.items()}
+    # A package's ``__init__`` is imported with any of its modules: count it as a node.
+    state: dict[str, int] = {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for other in sorted(graph[name]):
+            if state.get(other) == 1:
+                cycle = trail[trail.index(other):] + [other] if other in trail else [other]
+                raise AssertionError(" -> ".join(cycle))
+            if other not in state:
+                visit(other, [*trail, other])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+
+
+def test_prefilter_reads_the_project_vocabulary() -> None:
+    """A file calling a project wrapper is parsed; one mentioning nothing is not."""
+    from handlelint.config import Config
+    from handlelint.engine import passes_prefilter
+
+    pkg = ROOT / "fixtures" / "projects" / "wrapper_module" / "pkg"
+    for name, wanted in (("session.py", True), ("plain.py", False), ("ops.py", True)):
+        path = pkg / name
+        assert passes_prefilter(path.read_bytes(), Config(), str(path)) is wanted, name
+    # Outside a project the plain prefilter decides alone.
+    assert not passes_prefilter((pkg / "session.py").read_bytes(), Config())
+
+
+def _write_project(root: Path, opener_body: str) -> None:
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n", "utf-8")
+    (root / "pkg").mkdir(exist_ok=True)
+    (root / "pkg" / "__init__.py").write_text("", "utf-8")
+    (root / "pkg" / "opener.py").write_text(
+        "import ctypes\nclusapi = ctypes.windll.clusapi\n\n\ndef get(name):\n"
+        f"    {opener_body}\n", "utf-8")
+    (root / "pkg" / "user.py").write_text(
+        "from pkg.opener import get\n\n\ndef use():\n    hc = get('c')\n    print(hc)\n",
+        "utf-8")
+
+
+def _run_cli(root: Path, capsys: pytest.CaptureFixture[str], *extra: str
+             ) -> set[tuple[str, int, str]]:
+    capsys.readouterr()
+    main([str(root), "--jobs", "1", "--quiet", "--select", "HDL001", *extra])
+    return {(Path(p).name, line, code) for p, line, code in _parse(capsys.readouterr().out)}
+
+
+def test_cache_is_used_and_follows_dependencies(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from handlelint.project import store
+
+    _write_project(tmp_path, "return clusapi.OpenCluster(name)")
+    leak = {("user.py", 5, "HDL001")}
+    assert _run_cli(tmp_path, capsys) == leak
+    assert (tmp_path / ".handlelint_cache").is_dir()
+    store._PROJECTS.clear()  # a new run: only the disk remains
+    assert _run_cli(tmp_path, capsys) == leak
+    assert sum(p.built for p in store._PROJECTS.values()) == 0  # all from the cache
+    # The opener changes: the user's entry, which depends on its summaries, is stale.
+    _write_project(tmp_path, "return None")
+    store._PROJECTS.clear()
+    assert _run_cli(tmp_path, capsys) == set()
+    store._PROJECTS.clear()
+    assert _run_cli(tmp_path / "pkg" / "user.py", capsys, "--no-cache") == set()
+
+
+def test_no_cache_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_project(tmp_path, "return clusapi.OpenCluster(name)")
+    assert _run_cli(tmp_path, capsys, "--no-cache") == {("user.py", 5, "HDL001")}
+    assert not (tmp_path / ".handlelint_cache").exists()
