@@ -159,10 +159,18 @@ class Resolver:
         #: Names bound to an instance of a class of the file (``clusapi = RestClient()``):
         #: whatever they are called, they are not DLL objects.
         classes = {s.name.value for s in index.scopes if isinstance(s, cst.ClassDef)}
+        #: Names bound to a mock (``self._clusapi = mock.patch.object(m, "clusapi").start()``)
+        #: are not DLL objects either.
         self._instances = {
             dotted(target) for target, value in index.assigns
-            if isinstance(value, cst.Call) and final_name(value.func) in classes
-            and dotted(target)}
+            if isinstance(value, cst.Call) and dotted(target)
+            and (final_name(value.func) in classes or _is_mock(value))}
+        #: The file patches a DLL object (``mock.patch.object(lowlevel, "clusapi")``): the
+        #: project's wrappers hand it mocks, not handles (see :meth:`_classify`).
+        self._patches_dll = any(
+            final_name(call.func) in ("patch", "object") and "patch" in _chain_names(call.func)
+            and any(_literal_mentions_clusapi(arg.value) for arg in call.args)
+            for call in index.calls)
         for bound, imported in index.imports:
             if imported in table.acquires or imported in table.releases:
                 self._aliases[bound] = imported
@@ -342,6 +350,11 @@ class Resolver:
                 found = self.summaries.of_call(call.with_changes(func=cst.Name(real)))
             if found is not None:
                 info = _from_summary(found, call)
+                if (info is not None and info.kind is CallKind.ACQUIRE and self._patches_dll
+                        and not info.takes):
+                    # A test that patches the DLL object gets mocks from the wrappers.
+                    return CallInfo(CallKind.UNKNOWN, info.name, summary=True,
+                                    borrowed=frozenset(range(len(call.args))))
                 if info is not None:
                     return info
         rule = table.acquires.get(name)
@@ -427,6 +440,33 @@ class Resolver:
         on ``self``)?"""
         info = self.classify(call)
         return info.kind is CallKind.ACQUIRE or bool(info.stores)
+
+
+#: Names in a callee chain that make its result a mock.
+_MOCK_NAMES = frozenset({"Mock", "MagicMock", "AsyncMock", "NonCallableMock",
+                         "NonCallableMagicMock", "create_autospec", "patch"})
+
+
+def _chain_names(expr: cst.BaseExpression) -> set[str]:
+    """Every name along a callee chain: ``mock.patch.object(m, "x").start`` ->
+    ``{"mock", "patch", "object", "start"}``."""
+    names: set[str] = set()
+    while True:
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        elif isinstance(expr, cst.Attribute):
+            names.add(expr.attr.value)
+            expr = expr.value
+        elif isinstance(expr, cst.Name):
+            names.add(expr.value)
+            return names
+        else:
+            return names
+
+
+def _is_mock(value: cst.Call) -> bool:
+    """Is ``value`` a call that makes a mock (``mock.Mock()``, ``patch(...).start()``)?"""
+    return bool(_chain_names(value.func) & _MOCK_NAMES)
 
 
 def _literal_mentions_clusapi(expr: cst.BaseExpression) -> bool:

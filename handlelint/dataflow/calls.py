@@ -164,6 +164,8 @@ class CallEffects:
             self._check_uses(call, info, positional, skip, work)
         if (info.through or info.summary) and kind is CallKind.ACQUIRE and not info.takes:
             self._may_raise(work, f"{dotted(call.func) or 'call'}()")
+        if info.takes and not any(positional[i] for i in info.takes if i < len(positional)):
+            return EMPTY  # an owning class given no tracked handle: nothing to own here
         for index in info.takes:
             if index < len(positional):
                 self._escape(positional[index], work)  # an owning object takes it over

@@ -146,6 +146,15 @@ def read_class(cls: cst.ClassDef, released_args: Released,
             if isinstance(call.func, cst.Attribute) and dotted(call.func.value) == "self":
                 calls_self.setdefault(name, set()).add(call.func.attr.value)
     facts.closers |= direct
+    # ``__del__ = close`` in the class body: the alias runs the same method.
+    for stmt in body:
+        if (isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Assign)
+                and isinstance(stmt.body[0].value, cst.Name)
+                and stmt.body[0].value.value in methods):
+            for target in stmt.body[0].targets:
+                if isinstance(target.target, cst.Name):
+                    calls_self.setdefault(target.target.value, set()).add(
+                        stmt.body[0].value.value)
     changed = True
     while changed:
         changed = False
