@@ -247,3 +247,25 @@ def test_flake8_isolated_reads_no_pyproject(tmp_path: Path,
     assert (Plugin.config, Plugin.config_error) == (Config(), None)
     Plugin.parse_options(argparse.Namespace(isolated=False, **given))
     assert Plugin.config_error is not None and "releaser" in Plugin.config_error
+
+
+def test_unreadable_folder_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.py").write_text("x = 1\n")
+    (tmp_path / "b.py").write_text("x = 1\n")
+    real_scandir = os.scandir
+
+    def scandir(path: str = ".") -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, err = run(capsys, str(tmp_path))
+    monkeypatch.undo()
+    assert (code, out) == (0, "")
+    assert err == (f"handlelint: warning: cannot read the folder {tmp_path / 'locked'}: "
+                   "Permission denied\n")
