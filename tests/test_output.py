@@ -367,7 +367,8 @@ def test_explain_with_the_real_engine(capsys: pytest.CaptureFixture[str],
 # --- --jobs 2 equals --jobs 1 on the fixtures, in every format --------------------------------
 
 
-@pytest.mark.parametrize("fmt", list(WRITERS))
+@pytest.mark.parametrize("fmt", [  # the pool does not depend on the format: one on every Python
+    fmt if fmt == "text" else pytest.param(fmt, marks=pytest.mark.slow) for fmt in WRITERS])
 def test_jobs_2_equals_jobs_1_on_the_fixtures(fmt: str, capsys: pytest.CaptureFixture[str],
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
