@@ -104,9 +104,9 @@ def summary_line(result: RunResult, seconds: float, baseline: Baseline | None = 
     """The line printed on stderr after a run."""
     known = ""
     if baseline is not None:
+        entries = "entry" if baseline.stale == 1 else "entries"
         known = (f" ({baseline.matched} more in the baseline, "
-                 f"{_plural(baseline.stale, 'stale baseline entry')})")
-        known = known.replace("entrys", "entries")
+                 f"{baseline.stale} stale baseline {entries})")
     return (f"handlelint: {_plural(result.files, 'file')} checked "
             f"({result.skipped} skipped by the prefilter), "
             f"{_plural(len(result.reports), 'finding')}{known}, {seconds:.2f} s")
@@ -119,16 +119,24 @@ def statistics_lines(reports: Sequence[Report]) -> list[str]:
             for code in sorted(counts)]
 
 
-def _positive(kind: type[int] | type[float]):  # type: ignore[no-untyped-def]
-    def parse(value: str) -> int | float:
-        try:
-            number = kind(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-        if number <= 0 or (kind is int and number < 1):
-            raise argparse.ArgumentTypeError(f"must be above 0: {value!r}")
-        return number
-    return parse
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0: {value!r}")
+    return seconds
+
+
+def _megabytes(value: str) -> int:
+    try:
+        megabytes = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if megabytes < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
+    return megabytes
 
 
 def _jobs(value: str) -> int:
@@ -185,9 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
              "pyproject.toml that has one, from the first PATH up)")
     add("--jobs", type=_jobs, default=os.cpu_count() or 1, metavar="N",
         help="processes to check files with (default: number of CPUs)")
-    add("--timeout", type=_positive(float), default=60.0, metavar="SECONDS",
+    add("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
         help="a file whose analysis takes longer gets HDL000 (default: 60)")
-    add("--max-memory", type=_positive(int), default=None, metavar="MB",
+    add("--max-memory", type=_megabytes, default=None, metavar="MB",
         help="address space each worker process may use; a file that needs more gets "
              "HDL000 (default: no limit)")
     add("--force", action="store_true",

@@ -269,3 +269,10 @@ def test_unreadable_folder_is_a_warning(tmp_path: Path, monkeypatch: pytest.Monk
     assert (code, out) == (0, "")
     assert err == (f"handlelint: warning: cannot read the folder {tmp_path / 'locked'}: "
                    "Permission denied\n")
+
+
+@pytest.mark.parametrize("argv", [["--timeout", "0"], ["--timeout", "soon"],
+                                  ["--max-memory", "0"], ["--max-memory", "1.5"]])
+def test_bad_limits_are_usage_errors(leaky: Path, argv: list[str],
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, *argv, "app.py")[0] == 2
