@@ -100,6 +100,7 @@ def _with_deadline(call: Callable[[], T], seconds: float | None) -> T:
         return call()
     finally:
         timer.cancel()
+        timer.join()  # no thread left behind (a fork of this process must not copy one)
 
 
 def timeout_message(seconds: float) -> str:

@@ -231,10 +231,11 @@ def test_max_memory_uses_a_worker_even_with_one_job(tmp_path: Path,
 # --- signals and the parent's death -------------------------------------------------------
 
 SLOW_RUN = """
-import sys, time
+import os, sys, time
 from handlelint import checking, cli
 checking.passes_prefilter = lambda data, config: True
-def slow(*args, **kwargs):
+def slow(source, path, *args, **kwargs):
+    open(path + ".started", "w").close()
     time.sleep(600)
     return []
 checking.check_source = slow
@@ -251,24 +252,28 @@ def start_slow(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
-def wait_for_workers(proc: subprocess.Popen[str], count: int) -> list[int]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = children(proc.pid)
-        if len(found) >= count:
-            time.sleep(0.3)  # let them start their files
-            return found
+def wait_for_files(folder: Path, count: int) -> None:
+    """Wait until ``count`` files are being analysed (the stand-in marks each it starts)."""
+    deadline = time.monotonic() + 120
+    while len(list(folder.glob("*.started"))) < count:
+        assert time.monotonic() < deadline, "the files were not started"
         time.sleep(0.05)
-    raise AssertionError("the workers did not start")
+
+
+def wait_for_workers(proc: subprocess.Popen[str], folder: Path, count: int) -> list[int]:
+    wait_for_files(folder, count)
+    found = children(proc.pid)
+    assert len(found) >= count, found
+    return found
 
 
 @needs_linux
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_exits_130_with_one_line(tmp_path: Path, jobs: str) -> None:
     proc = start_slow(tmp_path, "--jobs", jobs)
-    workers = wait_for_workers(proc, 2) if jobs == "2" else []
+    workers = wait_for_workers(proc, tmp_path, 2) if jobs == "2" else []
     if jobs == "1":
-        time.sleep(1.5)  # inside the first file
+        wait_for_files(tmp_path, 1)  # inside the first file
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert (proc.returncode, out, err) == (130, "", "handlelint: interrupted\n")
@@ -279,7 +284,7 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path: Path, jobs: str) -> None:
 @needs_linux
 def test_workers_do_not_outlive_a_killed_parent(tmp_path: Path) -> None:
     proc = start_slow(tmp_path, "--jobs", "2")
-    workers = wait_for_workers(proc, 2)
+    workers = wait_for_workers(proc, tmp_path, 2)
     proc.kill()
     proc.communicate(timeout=60)
     deadline = time.monotonic() + 10
