@@ -1,52 +1,47 @@
 """The ``handlelint`` command: find the files, check each one, print the findings.
 
-Exit status: 0 when nothing is printed, 1 when findings are printed, 2 on a usage or
-configuration error. Every file is checked on its own: a file that cannot be read or
-that makes the analysis fail becomes an HDL000 line and the run goes on. The findings
-go to stdout, the same whatever ``--jobs``; one summary line goes to stderr.
+Exit status: 0 when nothing is printed (or with ``--exit-zero``), 1 when findings are
+printed, 2 on a usage or configuration error, 130 when interrupted (Ctrl-C). Every file
+is checked on its own (:mod:`handlelint.checking`): a file that cannot be read or that
+makes the analysis fail becomes an HDL000 line and the run goes on; with ``--jobs`` above
+1 or ``--max-memory``, files are checked in worker processes (:mod:`handlelint.workers`)
+so that one file crashing or exhausting its worker costs only its own HDL000. The
+findings go to stdout (or ``--output-file``), the same whatever ``--jobs``; the summary
+line goes to stderr when stderr is a terminal or ``--summary`` asks for it.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from typing import NamedTuple, Sequence
+from collections import Counter
+from typing import NamedTuple, Sequence, TextIO
 
 from handlelint import __version__
+from handlelint.baseline import Baseline, BaselineError, load_baseline, write_baseline
+from handlelint.checking import FileResult, Options, check_file, stop_analysis_threads
+from handlelint.codes import CODES
 from handlelint.config import Config, ConfigError, discover_config, load_config
-from handlelint.engine import check_source, in_project_vocabulary, passes_prefilter
+from handlelint.engine import passes_prefilter
 from handlelint.files import Exclude, discover, missing
-from handlelint.findings import Finding
 from handlelint.output import WRITERS, Report, sort_key
-from handlelint.selection import Selection, parse_codes, without_noqa
+from handlelint.selection import Selection, parse_codes
+from handlelint.workers import Progress, check_in_workers
+
+__all__ = ["Options", "FileResult", "check_file", "check_files", "passes_prefilter",
+           "run_checks", "main", "run"]
 
 #: Up to this many files a run stays in one process: starting workers costs more.
 SERIAL_MAX = 4
-
-
-@dataclass(frozen=True)
-class Options:
-    """What each file's check needs to know; picklable, for worker processes."""
-
-    selection: Selection = Selection()
-    force: bool = False
-    #: ``--explain``: the engine records each leak's steps and the writers print them.
-    explain: bool = False
-    config: Config = field(default_factory=Config)
-
-
-class FileResult(NamedTuple):
-    """What checking one file gave: its reports, and whether the prefilter skipped it."""
-
-    reports: list[Report]
-    skipped: bool = False
+#: The path ``-`` reads the file to check from stdin.
+STDIN = "-"
+#: Exit status after Ctrl-C, as shells report a process ended by SIGINT.
+INTERRUPTED = 130
+#: A run longer than this on a terminal shows a progress line, in seconds.
+PROGRESS_AFTER = 2.0
 
 
 class RunResult(NamedTuple):
@@ -57,56 +52,42 @@ class RunResult(NamedTuple):
     skipped: int
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _check_serial(files: Sequence[str], options: Options,
+                  data: Sequence[bytes | None] | None = None,
+                  progress: Progress | None = None) -> list[FileResult]:
+    results = []
+    for i, path in enumerate(files):
+        results.append(check_file(path, options, data[i] if data else None))
+        if progress is not None:
+            progress(i + 1, len(files))
+    return results
 
 
-def check_file(path: str, options: Options) -> FileResult:
-    """The reports of one file after ``--select``/``--ignore`` and ``# noqa``; never raises."""
-    data = b""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        findings = [Finding(1, 0, "HDL000", f"cannot read the file: {exc.strerror or exc}")]
-    else:
-        try:
-            if not options.force and not (passes_prefilter(data, options.config)
-                                          or in_project_vocabulary(data, options.config, path)):
-                return FileResult([], skipped=True)
-            findings = check_source(data, path, options.config, force=options.force,
-                                    explain=options.explain)
-        except Exception as exc:  # one file's failure must not end the run
-            message = _one_line(f"internal error: {type(exc).__name__}: {exc}")
-            findings = [Finding(1, 0, "HDL000", message)]
-    wanted = [f for f in findings if options.selection.wants(f.code)]
-    return FileResult([Report(path, f) for f in without_noqa(wanted, data)])
+def _check_parallel(files: Sequence[str], options: Options, jobs: int,
+                    data: Sequence[bytes | None] | None = None,
+                    progress: Progress | None = None) -> list[FileResult]:
+    return check_in_workers(files, options, min(jobs, len(files)), data, progress)
 
 
-def _check_serial(files: Sequence[str], options: Options) -> list[FileResult]:
-    return [check_file(path, options) for path in files]
+def run_checks(files: Sequence[str], options: Options, jobs: int = 1,
+               data: Sequence[bytes | None] | None = None,
+               progress: Progress | None = None) -> RunResult:
+    """Check ``files`` with up to ``jobs`` processes; the reports come back sorted.
 
-
-def _check_parallel(files: Sequence[str], options: Options, jobs: int) -> list[FileResult]:
-    workers = min(jobs, len(files))
-    chunksize = max(1, min(16, len(files) // (workers * 4)))
-    task = functools.partial(check_file, options=options)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(task, files, chunksize=chunksize))
-
-
-def run_checks(files: Sequence[str], options: Options, jobs: int = 1) -> RunResult:
-    """Check ``files`` with up to ``jobs`` processes; the reports come back sorted."""
+    ``data`` gives the content of files not read from their path (stdin). A memory
+    limit always uses workers, even for one file; otherwise a small run stays in this
+    process.
+    """
     results: list[FileResult] | None = None
-    if jobs > 1 and len(files) > SERIAL_MAX:
+    if files and (options.max_memory is not None or (jobs > 1 and len(files) > SERIAL_MAX)):
         try:
-            results = _check_parallel(files, options, jobs)
-        except (OSError, BrokenProcessPool):
-            # No process pool here (a sandbox without semaphores, a worker killed by
-            # the system): the same work in this process gives the same output.
+            results = _check_parallel(files, options, jobs, data, progress)
+        except OSError:
+            # No worker processes here (a sandbox that forbids them): the same work in
+            # this process gives the same output, without the isolation.
             results = None
     if results is None:
-        results = _check_serial(files, options)
+        results = _check_serial(files, options, data, progress)
     reports = sorted((r for result in results for r in result.reports), key=sort_key)
     return RunResult(reports, len(files), sum(result.skipped for result in results))
 
@@ -120,11 +101,43 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def summary_line(result: RunResult, seconds: float) -> str:
+def summary_line(result: RunResult, seconds: float, baseline: Baseline | None = None) -> str:
     """The line printed on stderr after a run."""
+    known = ""
+    if baseline is not None:
+        entries = "entry" if baseline.stale == 1 else "entries"
+        known = (f" ({baseline.matched} more in the baseline, "
+                 f"{baseline.stale} stale baseline {entries})")
     return (f"handlelint: {_plural(result.files, 'file')} checked "
             f"({result.skipped} skipped by the prefilter), "
-            f"{_plural(len(result.reports), 'finding')}, {seconds:.2f} s")
+            f"{_plural(len(result.reports), 'finding')}{known}, {seconds:.2f} s")
+
+
+def statistics_lines(reports: Sequence[Report]) -> list[str]:
+    """``--statistics``: per code found, its count, the code and its title."""
+    counts = Counter(r.finding.code for r in reports)
+    return [f"{counts[code]:<5} {code} {CODES[code].title if code in CODES else ''}".rstrip()
+            for code in sorted(counts)]
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0: {value!r}")
+    return seconds
+
+
+def _megabytes(value: str) -> int:
+    try:
+        megabytes = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if megabytes < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
+    return megabytes
 
 
 def _jobs(value: str) -> int:
@@ -150,30 +163,51 @@ def build_parser() -> argparse.ArgumentParser:
         prog="handlelint",
         description="Find leaked Windows Failover Cluster (clusapi.dll) handles in Python code.",
     )
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                        help="files and folders to check (default: .)")
-    parser.add_argument("--select", type=_codes, default=None, metavar="CODES",
-                        help="comma-separated codes or prefixes to report (default: all, "
-                             "or the configuration's select)")
-    parser.add_argument("--ignore", type=_codes, default=None, metavar="CODES",
-                        help="comma-separated codes or prefixes not to report (default: "
-                             "none, or the configuration's ignore)")
-    parser.add_argument("--format", choices=list(WRITERS), default="text",
-                        help="output format (default: text)")
-    parser.add_argument("--explain", action="store_true",
-                        help="under each finding, the steps of one leaking path")
-    parser.add_argument("--config", metavar="PATH",
-                        help="the TOML file whose [tool.handlelint] table to use (default: "
-                             "the nearest pyproject.toml that has one, from the first PATH up)")
-    parser.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, metavar="N",
-                        help="processes to check files with (default: number of CPUs)")
-    parser.add_argument("--force", action="store_true",
-                        help="analyse every file, even one that mentions no tracked name")
-    parser.add_argument("--no-cache", action="store_true",
-                        help="neither read nor write the project's cache folder")
-    parser.add_argument("--quiet", "-q", action="store_true",
-                        help="do not print the summary line on stderr")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add = parser.add_argument
+    add("paths", nargs="*", default=["."], metavar="PATH",
+        help="files and folders to check (default: .); - reads one file from stdin")
+    add("--select", type=_codes, default=None, metavar="CODES",
+        help="comma-separated codes or prefixes to report (default: all, or the "
+             "configuration's select)")
+    add("--ignore", type=_codes, default=None, metavar="CODES",
+        help="comma-separated codes or prefixes not to report (default: none, or the "
+             "configuration's ignore)")
+    add("--format", choices=list(WRITERS), default="text", help="output format (default: text)")
+    add("--output-file", metavar="FILE",
+        help="write the findings to FILE instead of stdout")
+    add("--explain", action="store_true",
+        help="under each finding, the steps of one leaking path")
+    add("--exit-zero", action="store_true",
+        help="exit with status 0 even when findings are reported")
+    add("--statistics", action="store_true",
+        help="after the run, the count of findings per code on stderr")
+    add("--baseline", metavar="FILE",
+        help="report only findings not recorded in FILE (default: the configuration's "
+             "baseline)")
+    add("--write-baseline", metavar="FILE",
+        help="record the current findings in FILE and exit 0")
+    add("--stdin-filename", metavar="PATH",
+        help="with the path -, the path of the file read from stdin (for the output, "
+             "the configuration and exclude)")
+    add("--config", metavar="PATH",
+        help="the TOML file whose [tool.handlelint] table to use (default: the nearest "
+             "pyproject.toml that has one, from the first PATH up)")
+    add("--jobs", type=_jobs, default=os.cpu_count() or 1, metavar="N",
+        help="processes to check files with (default: number of CPUs)")
+    add("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
+        help="a file whose analysis takes longer gets HDL000 (default: 60)")
+    add("--max-memory", type=_megabytes, default=None, metavar="MB",
+        help="address space each worker process may use; a file that needs more gets "
+             "HDL000 (default: no limit)")
+    add("--force", action="store_true",
+        help="analyse every file, even one that mentions no tracked name")
+    add("--no-cache", action="store_true",
+        help="neither read nor write the project's cache folder")
+    add("--summary", action="store_true",
+        help="print the summary line on stderr even when stderr is not a terminal")
+    add("--quiet", "-q", action="store_true",
+        help="print no summary line, statistics or warnings")
+    add("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
@@ -191,18 +225,65 @@ def read_config(paths: Sequence[str], explicit: str | None) -> Config:
     return discover_config(paths[0])
 
 
+class _ProgressLine:
+    """``files done of total`` on a terminal, after the first seconds; erased at the end."""
+
+    def __init__(self, stream: TextIO, start: float) -> None:
+        self.stream = stream
+        self.start = start
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - self.start < PROGRESS_AFTER or now - self.last < 0.1:
+            return
+        self.last = now
+        self.shown = True
+        self.stream.write(f"\rhandlelint: {done} of {total} files checked")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        stop_analysis_threads()
+        sys.stdout.flush()
+        print("handlelint: interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     start = time.perf_counter()
     args = build_parser().parse_args(argv)
     paths: list[str] = args.paths
-    absent = missing(paths)
+    from_stdin = STDIN in paths
+    if from_stdin and len(paths) > 1:
+        return _error("the path - (stdin) cannot be given with other paths")
+    if args.stdin_filename is not None and not from_stdin:
+        return _error("--stdin-filename needs the path - (stdin)")
+    shown = (args.stdin_filename or "stdin") if from_stdin else ""
+    absent = [] if from_stdin else missing(paths)
     if absent:
         for path in absent:
             _error(f"no such file or directory: {path}")
         return 2
     try:
-        config = read_config(paths, args.config)
+        config = read_config([shown] if from_stdin else paths, args.config)
     except ConfigError as exc:
         return _error(str(exc))
     if args.no_cache:
@@ -210,20 +291,79 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A list given on the command line replaces the configuration's.
     selection = Selection(config.select if args.select is None else args.select,
                           config.ignore if args.ignore is None else args.ignore)
-    options = Options(selection, args.force, args.explain, config)
-    files = discover(paths, Exclude(config.exclude, config.root))
-    result = run_checks(files, options, args.jobs)
-    WRITERS[args.format](result.reports, sys.stdout, args.explain)
+    baseline_path = args.baseline
+    if baseline_path is None and config.baseline:
+        baseline_path = os.path.join(config.root, config.baseline)
+    baseline: Baseline | None = None
+    if baseline_path is not None and args.write_baseline is None:
+        try:
+            baseline = load_baseline(baseline_path)
+        except BaselineError as exc:
+            return _error(str(exc))
+    places = args.format == "sarif" or baseline is not None or args.write_baseline is not None
+    options = Options(selection, args.force, args.explain, config, args.timeout, places,
+                      args.max_memory)
+    warn = (lambda text: None) if args.quiet else _warn
+    excluded = Exclude(config.exclude, config.root)
+    data: list[bytes | None] | None = None
+    if from_stdin:
+        files = [] if excluded(shown) else [shown]
+        data = [sys.stdin.buffer.read()] if files else None
+    else:
+        files = discover(paths, excluded, warn)
+    progress = _ProgressLine(sys.stderr, start) if _isatty(sys.stderr) else None
+    try:
+        result = run_checks(files, options, args.jobs, data, progress)
+    finally:
+        if progress is not None:
+            progress.clear()
+    if args.write_baseline is not None:
+        try:
+            write_baseline(args.write_baseline, result.reports)
+        except OSError as exc:
+            return _error(f"cannot write {args.write_baseline}: {exc.strerror or exc}")
+        if not args.quiet:
+            print(f"handlelint: {_plural(len(result.reports), 'finding')} recorded in "
+                  f"{args.write_baseline}", file=sys.stderr)
+        return 0
+    reports = result.reports
+    if baseline is not None:
+        reports = baseline.filter(reports)
+        result = result._replace(reports=reports)
+    try:
+        _write(args, reports)
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        return _error(f"cannot write {args.output_file}: {exc.strerror or exc}")
     if not args.quiet:
         sys.stdout.flush()
-        print(summary_line(result, time.perf_counter() - start), file=sys.stderr)
-    return 1 if result.reports else 0
+        if args.statistics:
+            for line in statistics_lines(reports):
+                print(line, file=sys.stderr)
+        if args.summary or _isatty(sys.stderr):
+            print(summary_line(result, time.perf_counter() - start, baseline), file=sys.stderr)
+    return 1 if reports and not args.exit_zero else 0
+
+
+def _write(args: argparse.Namespace, reports: list[Report]) -> None:
+    writer = WRITERS[args.format]
+    if args.output_file is None:
+        writer(reports, sys.stdout, args.explain)
+        return
+    with open(args.output_file, "w", encoding="utf-8", newline="\n") as out:
+        writer(reports, out, args.explain)
+
+
+def _warn(message: str) -> None:
+    print(f"handlelint: warning: {message}", file=sys.stderr)
 
 
 def run() -> None:
     """The console script: ``raise SystemExit(main())``."""
     try:
         status = main()
+        sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (``handlelint | head``). As the Python docs advise, point
         # stdout at devnull so the interpreter's final flush does not fail again.

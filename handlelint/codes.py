@@ -74,3 +74,23 @@ CODES: dict[str, Code] = {
         ),
     )
 }
+
+
+def code_problem(code: str) -> str | None:
+    """Why ``code`` (upper case) cannot be a ``select`` or ``ignore`` entry, or None.
+
+    An entry must be a code of :data:`CODES` or a prefix of one (``HDL``, ``HDL00``), so
+    a typo cannot silently select nothing; the message suggests the nearest code.
+    """
+    if any(known.startswith(code) for known in CODES) and code:
+        return None
+    return (f"unknown code {code!r}: codes are HDL000 to {max(CODES)} or their prefixes"
+            f"{did_you_mean(code)}")
+
+
+def did_you_mean(code: str) -> str:
+    """`` (did you mean 'HDL001'?)`` for the code nearest ``code``, or ""."""
+    import difflib
+
+    close = difflib.get_close_matches(code, list(CODES), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -17,6 +17,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from handlelint.codes import code_problem, did_you_mean
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11 only
@@ -59,6 +61,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    #: The baseline file of the command line, relative to ``root`` ("" for none).
+    baseline: str = ""
     #: The file these settings were read from ("" for the defaults).
     source: str = ""
     #: The folder ``exclude`` patterns are relative to ("" for the current folder).
@@ -112,6 +116,13 @@ class _Reader:
             raise self.fail(key, f"must be an array of strings, not {found}")
         return tuple(value)
 
+    def filename(self, key: str, value: object) -> str:
+        """A file name (relative to the configuration's folder)."""
+        if not isinstance(value, str) or not value.strip():
+            found = repr(value) if isinstance(value, str) else _type_name(value)
+            raise self.fail(key, f"must be a file name, not {found}")
+        return value
+
     def choice(self, key: str, value: object, choices: tuple[str, ...]) -> str:
         """One string among ``choices``."""
         if not isinstance(value, str) or value not in choices:
@@ -126,7 +137,11 @@ class _Reader:
         for code in codes:
             if not _CODE_PREFIX_RE.match(code):
                 raise self.fail(key, f"must hold codes or code prefixes (like HDL001 or HDL): "
-                                     f"{code!r} is not one")
+                                     f"{code!r} is not one"
+                                     f"{did_you_mean(code) if code.isalnum() else ''}")
+            problem = code_problem(code)
+            if problem:
+                raise self.fail(key, f"must hold codes of handlelint: {problem}")
         return codes
 
     def pairs(self, key: str, value: object) -> dict[str, tuple[str, ...]]:
@@ -174,6 +189,7 @@ KEYS: dict[str, tuple[str, _Parse]] = {
     "exclude": ("exclude", lambda r, k, v: r.strings(k, v)),
     "select": ("select", lambda r, k, v: r.codes(k, v)),
     "ignore": ("ignore", lambda r, k, v: r.codes(k, v)),
+    "baseline": ("baseline", lambda r, k, v: r.filename(k, v)),
 }
 
 

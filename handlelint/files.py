@@ -4,6 +4,7 @@ Folders that hold no code of the project (version control, virtual environments,
 output, caches) are not entered. A file named on the command line is checked whatever
 its suffix, and a folder named on the command line is entered whatever its name. The
 configured ``exclude`` patterns (:class:`Exclude`) apply to every path, named or found.
+A folder that cannot be read, or a named folder with nothing to check, is a warning.
 """
 
 from __future__ import annotations
@@ -72,9 +73,13 @@ def _normal(pattern: str) -> str:
     return pattern.rstrip("/")
 
 
-def _walk(root: str, excluded: Callable[[str], bool]) -> Iterator[str]:
+def _walk(root: str, excluded: Callable[[str], bool], warn: Callable[[str], None]
+          ) -> Iterator[str]:
+    def unreadable(exc: OSError) -> None:
+        warn(f"cannot read the folder {exc.filename}: {exc.strerror or exc}")
+
     # os.walk does not follow symbolic links to folders, so a link cycle cannot loop.
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not skip_dir(dirpath, d)
                              and not excluded(os.path.join(dirpath, d)))
         for name in sorted(filenames):
@@ -89,17 +94,30 @@ def missing(paths: Iterable[str]) -> list[str]:
     return [p for p in paths if not os.path.exists(p)]
 
 
-def discover(paths: Iterable[str], excluded: Callable[[str], bool] = Exclude()) -> list[str]:
-    """The files to check under ``paths``, each once, in the order found."""
+def _quiet(message: str) -> None:
+    del message
+
+
+def discover(paths: Iterable[str], excluded: Callable[[str], bool] = Exclude(),
+             warn: Callable[[str], None] = _quiet) -> list[str]:
+    """The files to check under ``paths``, each once, in the order found.
+
+    ``warn`` is told of each folder that cannot be read and of each named folder that
+    holds no Python file to check.
+    """
     found: list[str] = []
     seen: set[str] = set()
     for path in paths:
         if excluded(path):
             continue
-        candidates = _walk(path, excluded) if os.path.isdir(path) else iter((path,))
+        folder = os.path.isdir(path)
+        candidates = _walk(path, excluded, warn) if folder else iter((path,))
+        before = len(found)
         for candidate in candidates:
             key = os.path.normpath(candidate)
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
+        if folder and len(found) == before:
+            warn(f"no Python files to check in {path}")
     return found

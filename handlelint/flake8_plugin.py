@@ -8,8 +8,11 @@ Files Python's own parser rejects are left to flake8, which reports them as E999
 Settings come from the ``[tool.handlelint]`` table of the nearest ``pyproject.toml``
 from flake8's working folder upward (flake8 itself never reads that file), and the
 ``--handlelint-*`` options, given on the command line or in flake8's own configuration,
-replace the file's value of the same setting. A plugin cannot make flake8 exit 2, so a
-configuration error becomes one HDL000 finding at line 1 of every file checked.
+replace the file's value of the same setting; under ``flake8 --isolated`` the table is
+not read. A plugin cannot make flake8 exit 2, so a configuration error becomes one HDL000
+finding at line 1 of every file checked. A ``# handlelint: noqa`` line silences the
+file, as ``# flake8: noqa`` does under flake8; columns are characters, as the command
+line prints them.
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ from handlelint.config import UNKNOWN_CALLS, Config, ConfigError, KEYS, config_f
 from handlelint.config import discover_config
 from handlelint.engine import check_source
 from handlelint.files import Exclude
+from handlelint.places import char_column
+from handlelint.selection import file_noqa
 
 #: The keys of ``[tool.handlelint]`` that are flake8 options too (``--handlelint-KEY``):
-#: all but those flake8 has its own options for, and the cache folder.
+#: all but those flake8 has its own options for.
 PLUGIN_KEYS = tuple(key for key in KEYS
-                    if key not in ("exclude", "select", "ignore", "cache-dir"))
+                    if key not in ("exclude", "select", "ignore", "baseline", "cache-dir"))
 
 #: Where flake8's options come from in error messages.
 _OPTIONS_SOURCE = "flake8 options"
@@ -107,7 +112,10 @@ class Plugin:
     def parse_options(cls, options: argparse.Namespace) -> None:
         """Read ``[tool.handlelint]`` from the working folder up, then apply the options."""
         try:
-            cls.config = config_from_options(options, discover_config(os.getcwd()))
+            # --isolated: flake8 reads no configuration file, and neither do we.
+            base = Config() if getattr(options, "isolated", False) else discover_config(
+                os.getcwd())
+            cls.config = config_from_options(options, base)
             cls.config_error = None
         except ConfigError as exc:
             cls.config = Config()
@@ -122,6 +130,8 @@ class Plugin:
         if Exclude(config.exclude, config.root)(self.filename):
             return
         source = "".join(self.lines)
+        if file_noqa(source.encode("utf-8", "surrogatepass")):
+            return  # "# handlelint: noqa"; flake8 itself honours "# flake8: noqa"
         try:
             findings = check_source(source, self.filename, config, report_python_errors=False)
         except Exception as exc:  # flake8 would abort the whole run on a plugin error
@@ -129,4 +139,5 @@ class Plugin:
             yield 1, 0, f"HDL000 {message}", type(self)
             return
         for finding in findings:
-            yield finding.line, finding.col, finding.text, type(self)
+            line = self.lines[finding.line - 1] if 1 <= finding.line <= len(self.lines) else ""
+            yield finding.line, char_column(line, finding.col), finding.text, type(self)

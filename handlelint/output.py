@@ -6,23 +6,30 @@ whether ``--explain`` asked for the steps of each leaking path. Formats, by the 
 
 - ``text``: flake8's ``path:line:col: CODE message``, steps indented below;
 - ``json``: a list of objects with path, line, col, code, message and steps;
-- ``sarif``: SARIF 2.1.0, one run, one rule per code, ``codeFlows`` for the steps;
+- ``sarif``: SARIF 2.1.0 for code scanning: one run, one rule per code with its help
+  page, regions with end positions, ``partialFingerprints``, ``codeFlows`` for the steps,
+  and HDL000 also as a tool notification;
 - ``github``: GitHub Actions workflow commands (``::error file=...::...``).
 
-Columns are 1-based in every format, as flake8 prints them.
+Columns are 1-based in every format. ``text``, ``json`` and ``github`` count characters
+(code points), as flake8 does; ``sarif`` counts UTF-16 code units and says so in
+``columnKind`` (see :mod:`handlelint.places`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import urllib.parse
+from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, Sequence, TextIO
 
 from handlelint import __version__
 from handlelint.codes import CODES
 from handlelint.findings import Finding, Step
+from handlelint.places import Place, fingerprint
 
 #: Where the project lives; SARIF's ``informationUri``.
 PROJECT_URL = "https://github.com/handlelint/handlelint"
@@ -38,11 +45,21 @@ SRCROOT = "%SRCROOT%"
 ERROR_CODES = frozenset({"HDL000"})
 
 
+#: The ``partialFingerprints`` key of SARIF results.
+FINGERPRINT_KEY = "handlelint/v1"
+#: SARIF rule properties per code: GitHub shows ``tags`` and ``precision``.
+TAGS = ("reliability", "correctness", "resource-leak")
+#: How often a finding of a code is right (SARIF ``precision``).
+PRECISION = {"HDL000": "very-high", "HDL003": "very-high", "HDL007": "very-high",
+             "HDL006": "medium"}
+
+
 class Report(NamedTuple):
-    """One finding together with the path of the file it was found in."""
+    """One finding with the path of its file, and its place when it was computed."""
 
     path: str
     finding: Finding
+    place: Place | None = None
 
 
 class Writer(Protocol):
@@ -120,19 +137,41 @@ def level(code: str) -> str:
     return "error" if code in ERROR_CODES else "warning"
 
 
+@functools.lru_cache(maxsize=None)
+def help_page(code: str) -> str:
+    """The documentation page of ``code`` (``docs/codes/CODE.md``, shipped in the package)."""
+    try:
+        return resources.files("handlelint").joinpath(f"data/help/{code}.md").read_text(
+            encoding="utf-8")
+    except (OSError, ValueError):
+        return ""
+
+
 def sarif_rules() -> list[dict[str, Any]]:
-    """One ``reportingDescriptor`` per code of :data:`handlelint.codes.CODES`, in order."""
-    return [
-        {
+    """One ``reportingDescriptor`` per code of :data:`handlelint.codes.CODES`, in order.
+
+    ``help`` carries the code's documentation page (``markdown``) and its description
+    with the page's address (``text``), as GitHub code scanning shows them.
+    """
+    rules = []
+    for c in CODES.values():
+        uri = f"{DOCS_URL}codes/{c.code}.md"
+        markdown = help_page(c.code) or f"**{c.code}: {c.title}**\n\n{c.description}"
+        rules.append({
             "id": c.code,
             "name": _rule_name(c.title),
             "shortDescription": {"text": c.title},
             "fullDescription": {"text": c.description},
-            "helpUri": f"{DOCS_URL}codes/{c.code}.md",
+            "help": {"text": f"{c.description} See {uri}", "markdown": markdown},
+            "helpUri": uri,
             "defaultConfiguration": {"level": level(c.code)},
-        }
-        for c in CODES.values()
-    ]
+            "properties": {
+                "tags": list(TAGS),
+                "precision": PRECISION.get(c.code, "high"),
+                "problem.severity": "error" if c.code in ERROR_CODES else "warning",
+            },
+        })
+    return rules
 
 
 def relative_posix(path: str) -> str | None:
@@ -163,6 +202,29 @@ def _physical(location: dict[str, str], line: int, column: int | None = None
     return {"physicalLocation": {"artifactLocation": location, "region": region}}
 
 
+def sarif_region(report: Report) -> dict[str, int]:
+    """The region of a finding, columns 1-based in UTF-16 code units, end exclusive."""
+    f, place = report.finding, report.place
+    if place is None:
+        return {"startLine": f.line, "startColumn": f.col + 1,
+                "endLine": f.line, "endColumn": f.col + 2}
+    return {"startLine": f.line, "startColumn": place.utf16_col + 1,
+            "endLine": place.end_line, "endColumn": place.utf16_end_col + 1}
+
+
+def result_fingerprint(report: Report) -> str:
+    """A hash of what identifies the finding apart from its line number.
+
+    The path, the code, the handle's name, the enclosing function and the reported
+    line's text: stable when lines are added or removed elsewhere in the file.
+    """
+    f, place = report.finding, report.place
+    path = relative_posix(report.path) or report.path
+    if place is None:
+        return fingerprint(path, f.code, f.message)
+    return fingerprint(path, f.code, place.handle, place.function, place.line_text)
+
+
 def sarif_result(report: Report, rule_index: dict[str, int],
                  explain: bool = False) -> dict[str, Any]:
     """One SARIF ``result``; with ``explain`` and steps, a ``codeFlows`` entry for the path."""
@@ -172,7 +234,9 @@ def sarif_result(report: Report, rule_index: dict[str, int],
         "ruleId": f.code,
         "level": level(f.code),
         "message": {"text": f.message},
-        "locations": [_physical(location, f.line, f.col + 1)],
+        "locations": [{"physicalLocation": {"artifactLocation": location,
+                                            "region": sarif_region(report)}}],
+        "partialFingerprints": {FINGERPRINT_KEY: result_fingerprint(report)},
     }
     if f.code in rule_index:
         result["ruleIndex"] = rule_index[f.code]
@@ -184,10 +248,28 @@ def sarif_result(report: Report, rule_index: dict[str, int],
     return result
 
 
+def _notification(report: Report) -> dict[str, Any]:
+    """An HDL000 as a tool execution notification: the file was not checked."""
+    return {
+        "level": "error",
+        "message": {"text": f"{report.path}: {report.finding.message}"},
+        "descriptor": {"id": report.finding.code},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(report.path),
+                                            "region": sarif_region(report)}}],
+    }
+
+
 def sarif_log(reports: Sequence[Report], explain: bool = False) -> dict[str, Any]:
     """The whole SARIF 2.1.0 log of a run, as a JSON-ready dict."""
     rules = sarif_rules()
     rule_index = {rule["id"]: i for i, rule in enumerate(rules)}
+    results = [sarif_result(r, rule_index, explain) for r in reports]
+    seen: dict[str, int] = {}
+    for result in results:  # identical findings in one file stay distinct
+        prints = result["partialFingerprints"]
+        value = prints[FINGERPRINT_KEY]
+        seen[value] = seen.get(value, 0) + 1
+        prints[FINGERPRINT_KEY] = f"{value}:{seen[value]}"
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
@@ -199,7 +281,14 @@ def sarif_log(reports: Sequence[Report], explain: bool = False) -> dict[str, Any
                 "rules": rules,
             }},
             "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
-            "results": [sarif_result(r, rule_index, explain) for r in reports],
+            "columnKind": "utf16CodeUnits",
+            "invocations": [{
+                "executionSuccessful": True,
+                "workingDirectory": {"uri": Path.cwd().as_uri().rstrip("/") + "/"},
+                "toolExecutionNotifications": [
+                    _notification(r) for r in reports if r.finding.code in ERROR_CODES],
+            }],
+            "results": results,
         }],
     }
 

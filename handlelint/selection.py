@@ -3,8 +3,9 @@
 Both follow flake8. A code is chosen by prefix (``HDL00`` selects HDL000 to HDL009);
 when a code matches both lists the longer prefix wins, and a tie ignores it. A
 ``# noqa`` comment on the reported line suppresses every finding there, and
-``# noqa: HDL001,HDL002`` only the codes it lists (again by prefix). Under flake8 the
-plugin leaves all of this to flake8 itself.
+``# noqa: HDL001,HDL002`` only the codes it lists (again by prefix). A line
+``# handlelint: noqa`` or ``# flake8: noqa`` silences the whole file. Under flake8 the
+plugin leaves all of this to flake8 itself, but for ``# handlelint: noqa``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from handlelint.codes import code_problem, did_you_mean
 from handlelint.findings import Finding
 from handlelint.source import SourceError, decode
 
@@ -20,17 +22,29 @@ from handlelint.source import SourceError, decode
 NOQA_RE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 #: What a ``--select`` or ``--ignore`` entry may look like (flake8's VALID_CODE_PREFIX).
 CODE_PREFIX_RE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$", re.ASCII)
+#: flake8's file-level ``# flake8: noqa`` (flake8/defaults.py NOQA_FILE), and ours: a
+#: comment alone on its line, with no codes after it.
+FILE_NOQA_RE = re.compile(rb"^[ \t\f]*#[ \t]*(?:flake8|handlelint)[:=][ \t]*noqa(?:\s|$)",
+                          re.IGNORECASE | re.MULTILINE)
 _LIST_SEP_RE = re.compile(r"[,\s]")
 #: Line ends as Python's tokenizer counts them (str.splitlines also splits on \f and more).
 _LINE_END_RE = re.compile(r"\r\n|\r|\n")
 
 
 def parse_codes(value: str) -> tuple[str, ...]:
-    """Split a comma-separated list of codes or prefixes; raise ValueError on a bad entry."""
+    """Split a comma-separated list of codes or prefixes; raise ValueError on a bad entry.
+
+    An entry must be a code of the table or a prefix of one (see
+    :func:`handlelint.codes.code_problem`).
+    """
     codes = tuple(item.strip().upper() for item in _LIST_SEP_RE.split(value) if item.strip())
     for code in codes:
         if not CODE_PREFIX_RE.match(code):
-            raise ValueError(f"{code!r} is not a code or code prefix (like HDL001 or HDL)")
+            raise ValueError(f"{code!r} is not a code or code prefix (like HDL001 or HDL)"
+                             f"{did_you_mean(code) if code.isalnum() else ''}")
+        problem = code_problem(code)
+        if problem:
+            raise ValueError(problem)
     return codes
 
 
@@ -52,6 +66,15 @@ class Selection:
         if selected < 0:
             return False
         return selected > _longest(code, self.ignore)
+
+
+def file_noqa(data: bytes) -> bool:
+    """True when a line of the file is ``# handlelint: noqa`` or ``# flake8: noqa``.
+
+    As in flake8, the comment stands alone on its line and lists no codes
+    (``# flake8: noqa: E501`` does not silence the file).
+    """
+    return b"noqa" in data.lower() and FILE_NOQA_RE.search(data) is not None
 
 
 def source_lines(data: bytes) -> list[str]:

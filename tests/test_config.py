@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from handlelint import cli, flake8_plugin
+from handlelint import checking, cli, flake8_plugin
 from handlelint.config import Config, ConfigError, config_from_table, discover_config
 from handlelint.config import find_config, load_config
 from handlelint.engine import check_source
@@ -362,7 +362,7 @@ def test_every_setting_reaches_the_engine(tmp_path: Path, monkeypatch: pytest.Mo
         seen.append(config)
         return []
 
-    monkeypatch.setattr(cli, "check_source", spy)
+    monkeypatch.setattr(checking, "check_source", spy)
     project(tmp_path, """\
         [tool.handlelint]
         releasers = ["close_all"]
@@ -389,7 +389,7 @@ def test_configured_names_pass_the_prefilter(tmp_path: Path, monkeypatch: pytest
     project(tmp_path, '[tool.handlelint.acquire]\nopen_widget = "close_widget"\n',
             {"w.py": WIDGETS, "other.py": "x = 1\n"})
     monkeypatch.chdir(tmp_path)
-    code = cli.main(["--jobs", "1", "."])
+    code = cli.main(["--jobs", "1", "--summary", "."])
     err = capsys.readouterr().err
     assert code == 1
     assert "2 files checked (1 skipped by the prefilter), 1 finding," in err
@@ -424,7 +424,7 @@ def test_select_ignore_from_config(settings: str, argv: list[str], expected: lis
             **kwargs: Any) -> list[Finding]:
         return [Finding(1, 0, "HDL001", "a"), Finding(2, 0, "HDL002", "b")]
 
-    monkeypatch.setattr(cli, "check_source", two)
+    monkeypatch.setattr(checking, "check_source", two)
     project(tmp_path, f"[tool.handlelint]\n{settings}\n", {"m.py": "clusapi\nclusapi\n"})
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, *argv, "m.py")

@@ -23,8 +23,12 @@ LINES = SOURCE.splitlines(keepends=True)
 
 def registered() -> bool:
     """True when the package is installed so flake8 can find the ``HDL`` entry point."""
+    eps: Any = importlib.metadata.entry_points()
+    # Python 3.10+ selects by group; 3.9 returns a dict of groups.
+    group = (eps.select(group="flake8.extension") if hasattr(eps, "select")
+             else eps.get("flake8.extension", []))
     return any(ep.name == "HDL" and ep.value == "handlelint.flake8_plugin:Plugin"
-               for ep in importlib.metadata.entry_points(group="flake8.extension"))
+               for ep in group)
 
 
 needs_install = pytest.mark.skipif(

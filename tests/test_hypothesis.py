@@ -40,18 +40,21 @@ def _never_raises(source: str) -> None:
     assert not any("internal error" in f.message for f in findings), findings
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(hypothesmith.from_grammar())
 def test_from_grammar_never_raises(source: str) -> None:
     _never_raises(source)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(hypothesmith.from_node())
 def test_from_node_never_raises(source: str) -> None:
     _never_raises(source)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(hypothesmith.from_grammar())
 def test_from_grammar_with_tracked_prefix_never_raises(source: str) -> None:

@@ -6,6 +6,7 @@ from the configured package index, and runs the hook of ``.pre-commit-hooks.yaml
 named files of a throwaway git repository. It takes tens of seconds (the environment
 is built for each call). Without pre-commit or git the test is skipped; when pip cannot
 reach a package index it is skipped with the reason, any other failure fails it.
+``.ci/run`` runs it on one Python only (``HANDLELINT_SLOW_TESTS=0`` on the others).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def try_repo(project: Path, filename: str, env: dict[str, str]
     return proc
 
 
+@pytest.mark.slow
 def test_try_repo_hook(tmp_path: Path) -> None:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")

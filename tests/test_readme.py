@@ -30,6 +30,30 @@ def test_readme_opens_with_the_setup_commands() -> None:
     text = README.read_text(encoding="utf-8")
     first_block = text.split("```\n", 2)[1]
     assert first_block.splitlines() == [
+        "python3 -m venv .venv && . .venv/bin/activate",
         "pip install . && handlelint examples/",
         "pip install -e '.[test]' && python -m pytest",
     ]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """``.ci/run`` runs the README's test command on each Python it finds."""
+    text = README.read_text(encoding="utf-8")
+    command = text.split("```\n", 2)[1].splitlines()[-1].split(" && ")[-1]
+    assert command == "python -m pytest"
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert f"{command} < /dev/null" in ci
+
+
+def test_readme_shows_what_the_example_run_prints() -> None:
+    """The findings the README shows for ``handlelint examples/``: places and codes."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "handlelint", "--jobs", "1", "examples/"],
+                          capture_output=True, text=True, cwd=README.parent, timeout=300)
+    assert proc.returncode == 1
+    text = README.read_text(encoding="utf-8")
+    shown = text.split("exits with status **1**", 1)[1].split("```\n", 2)[1]
+    assert [line.split(" ", 2)[:2] for line in shown.splitlines()] == [
+        line.split(" ", 2)[:2] for line in proc.stdout.splitlines()]
