@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from handlelint.codes import code_problem, did_you_mean
+from handlelint.packs import all_packs, expand
+from handlelint.records import AcquireRule, ReleaseRule
+from handlelint.schema import (RuleError, parse_acquire, parse_release, release_index,
+                               resolve_references)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,8 +43,16 @@ _CODE_PREFIX_RE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$", re.ASCII)
 class Config:
     """What a run checks. Every field has a neutral default."""
 
-    #: Extra ``acquire -> release names`` pairs, matched by the callee's final name.
+    #: Extra ``acquire -> release names`` pairs, matched by the callee's final name: the
+    #: shorthand pairs, and the name (and aliases) of each ``acquire_rules`` entry.
     acquire: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The ``[[tool.handlelint.acquire]]`` entries, in the schema of the packaged tables.
+    acquire_rules: tuple[AcquireRule, ...] = ()
+    #: The ``[[tool.handlelint.release]]`` entries, then the packaged releases that
+    #: ``acquire_rules`` name without defining them.
+    release_rules: tuple[ReleaseRule, ...] = ()
+    #: The rule packs in use (``win32`` expanded); None for all of them.
+    rules: tuple[str, ...] | None = None
     #: Functions that release the handle passed as their first argument.
     releasers: tuple[str, ...] = ()
     #: Functions that only look at a handle (passing it there is no escape).
@@ -178,7 +190,9 @@ _Parse = Callable[[_Reader, str, object], Any]
 #: Every key of ``[tool.handlelint]`` in its documented (kebab-case) spelling, with the
 #: :class:`Config` field it sets and how its value is read.
 KEYS: dict[str, tuple[str, _Parse]] = {
-    "acquire": ("acquire", lambda r, k, v: r.pairs(k, v)),
+    "acquire": ("acquire", lambda r, k, v: _acquire(r, k, v)),
+    "release": ("release_rules", lambda r, k, v: _releases(r, k, v)),
+    "rules": ("rules", lambda r, k, v: _packs(r, k, v)),
     "releasers": ("releasers", lambda r, k, v: r.names(k, v)),
     "borrowers": ("borrowers", lambda r, k, v: r.names(k, v)),
     "call-through": ("call_through", lambda r, k, v: r.names(k, v)),
@@ -210,7 +224,82 @@ def config_from_table(table: Mapping[str, object], path: str = CONFIG_FILE,
         spelled[canonical] = key
         name, parse = KEYS[canonical]
         values[name] = parse(reader, key, value)
+    _resolve_rules(values, path)
     return dataclasses.replace(Config(), source=path, root=root, **values)
+
+
+# --- rules: the acquire, release and rules keys ----------------------------------------------
+
+
+def _acquire(reader: _Reader, key: str, value: object
+             ) -> dict[str, tuple[str, ...]] | tuple[AcquireRule, ...]:
+    """``[tool.handlelint.acquire]`` pairs, or ``[[tool.handlelint.acquire]]`` entries."""
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        table = f"{reader.table}.{key}"
+        try:
+            return tuple(parse_acquire(e, reader.path, table, i, strict=False, pack="")
+                         for i, e in enumerate(value))
+        except RuleError as exc:
+            raise ConfigError(exc.path, exc.problem, exc.key) from None
+    if not isinstance(value, dict):
+        found = _type_name(value) if not isinstance(value, list) else (
+            "an array holding " + next(_type_name(v) for v in value if not isinstance(v, dict)))
+        raise reader.fail(key, f"must be a table (acquiring name = release name) or an array "
+                               f"of tables ([[{reader.table}.{key}]] entries), not {found}")
+    return reader.pairs(key, value)
+
+
+def _releases(reader: _Reader, key: str, value: object) -> tuple[ReleaseRule, ...]:
+    """The ``[[tool.handlelint.release]]`` entries."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        found = _type_name(value) if not isinstance(value, list) else (
+            "an array holding " + next(_type_name(v) for v in value if not isinstance(v, dict)))
+        raise reader.fail(key, f"must be an array of tables ([[{reader.table}.{key}]] "
+                               f"entries), not {found}")
+    table = f"{reader.table}.{key}"
+    try:
+        return tuple(parse_release(e, reader.path, table, i, strict=False, pack="")
+                     for i, e in enumerate(value))
+    except RuleError as exc:
+        raise ConfigError(exc.path, exc.problem, exc.key) from None
+
+
+def _packs(reader: _Reader, key: str, value: object) -> tuple[str, ...]:
+    """The ``rules`` key: pack names (``win32`` for every Win32 pack), expanded."""
+    try:
+        return expand(reader.strings(key, value))
+    except ValueError as exc:
+        raise reader.fail(key, f"must hold rule pack names: {exc}") from None
+
+
+def _resolve_rules(values: dict[str, Any], path: str) -> None:
+    """Check the configured entries against each other and the packs; fill ``acquire``.
+
+    A release an entry names must be defined by a ``[[tool.handlelint.release]]`` entry
+    or by a packaged pack; the packaged ones are added to ``release_rules``.
+    """
+    entries = values.get("acquire")
+    releases: tuple[ReleaseRule, ...] = values.get("release_rules", ())
+    if not isinstance(entries, tuple):
+        entries = ()
+        if not releases:
+            return
+    own = {r for rule in entries for r in rule.release}
+    defined = set(release_index(releases))
+    known: tuple[ReleaseRule, ...] = ()
+    if not own <= defined:  # only then is the Win32 table loaded
+        known = tuple(r for p in all_packs() for r in p.releases)
+    try:
+        rules = resolve_references(entries, releases, known, path, "tool.handlelint.")
+    except RuleError as exc:
+        raise ConfigError(exc.path, exc.problem, exc.key) from None
+    packaged = release_index(known)
+    borrowed = [packaged[name] for name in sorted(own - defined)]
+    values["acquire_rules"] = rules
+    values["release_rules"] = releases + tuple(
+        dataclasses.replace(r, anywhere=True) for r in dict.fromkeys(borrowed))
+    if rules:
+        values["acquire"] = {name: tuple(rule.release) for rule in rules for name in rule.names}
 
 
 def _display(path: str) -> str:

@@ -30,22 +30,33 @@ import os
 from handlelint.config import Config
 from handlelint.findings import Finding
 from handlelint.prefilter import mentions_clus, mentions_tracked_name
+from handlelint.packs import configured_acquires, engine_table
 from handlelint.project.layout import find_root
 from handlelint.project.vocabulary import mentions, vocabulary
-from handlelint.rules import RuleTable, packaged_table, with_extra_pairs
+from handlelint.records import AcquireRule, ReleaseRule
+from handlelint.rules import RuleTable, with_configured
 from handlelint.source import SourceError, decode, run_with_big_stack
 
 
 def table_for(config: Config) -> RuleTable:
-    """The packaged rule table with the configured pairs added."""
+    """The engine's table of the configured packs, with the configured rules added.
+
+    :func:`handlelint.packs.engine_table` decides which packs the engine models; the
+    configured pairs and entries are added in the forms it models
+    (:func:`handlelint.packs.configured_acquires`).
+    """
     if not config.acquire:
-        return packaged_table()
-    return _with_pairs(tuple((k, tuple(v)) for k, v in sorted(config.acquire.items())))
+        return engine_table(config.rules)
+    pairs = tuple((k, tuple(v)) for k, v in sorted(config.acquire.items()))
+    return _with_rules(config.rules, pairs, config.acquire_rules, config.release_rules)
 
 
 @functools.lru_cache(maxsize=8)
-def _with_pairs(pairs: tuple[tuple[str, tuple[str, ...]], ...]) -> RuleTable:
-    return with_extra_pairs(packaged_table(), dict(pairs))
+def _with_rules(packs: tuple[str, ...] | None, pairs: tuple[tuple[str, tuple[str, ...]], ...],
+                entries: tuple[AcquireRule, ...], releases: tuple[ReleaseRule, ...]
+                ) -> RuleTable:
+    return with_configured(engine_table(packs), configured_acquires(dict(pairs), entries, releases),
+                           releases)
 
 
 def passes_prefilter(data: bytes, config: Config, path: str = "") -> bool:

@@ -32,9 +32,9 @@ from handlelint.places import char_column
 from handlelint.selection import file_noqa
 
 #: The keys of ``[tool.handlelint]`` that are flake8 options too (``--handlelint-KEY``):
-#: all but those flake8 has its own options for.
-PLUGIN_KEYS = tuple(key for key in KEYS
-                    if key not in ("exclude", "select", "ignore", "baseline", "cache-dir"))
+#: all but those flake8 has its own options for, and the release entries.
+PLUGIN_KEYS = tuple(key for key in KEYS if key not in (
+    "exclude", "select", "ignore", "baseline", "cache-dir", "release"))
 
 #: Where flake8's options come from in error messages.
 _OPTIONS_SOURCE = "flake8 options"

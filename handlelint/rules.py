@@ -1,9 +1,11 @@
-"""The rule table: which calls hand out a handle and which calls release it.
+"""The rule table the engine reads: which calls hand out a handle and which release it.
 
-The packaged ``data/clusapi-handles.toml`` is parsed once per process into immutable
-records. Configured pairs (``[tool.handlelint.acquire]``) are merged in by
-:func:`with_extra_pairs`; they match by the callee's final name anywhere, while table
-entries match only when called through a clusapi DLL object or a name bound to one.
+The packaged ``data/clusapi-handles.toml`` is parsed (and checked against the schema of
+:mod:`handlelint.schema`) once per process into immutable records. Configured rules
+(``[tool.handlelint.acquire]`` pairs and entries) are merged in by :func:`with_configured`;
+they match by the callee's final name anywhere, while table entries match only when called
+through a DLL object of their pack or a name bound to one. Which packs the engine is
+given is decided by :mod:`handlelint.packs`.
 """
 
 from __future__ import annotations
@@ -14,65 +16,19 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Mapping, Sequence
 
+from handlelint.records import AcquireRule, ReleaseRule, RuleFile
+from handlelint.schema import PackOf, parse_rule_file
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
-#: Human words for the handle types of the table, used in messages.
-_TYPE_WORDS = {
-    "HCLUSTER": "cluster handle",
-    "HNODE": "node handle",
-    "HGROUP": "group handle",
-    "HRESOURCE": "resource handle",
-    "HNETWORK": "network handle",
-    "HNETINTERFACE": "network interface handle",
-    "HGROUPSET": "group set handle",
-    "HCHANGE": "notify port",
-    "HKEY (cluster database key)": "cluster key",
-    "HREGBATCH": "registry batch",
-    "HREGBATCHPORT": "batch notify port",
-    "HREGBATCHNOTIFICATION": "batch notification",
-    "HREGREADBATCH": "read batch",
-    "HREGREADBATCHREPLY": "read batch reply",
-}
+__all__ = ["AcquireRule", "ReleaseRule", "RuleTable", "packaged_table", "parse_table",
+           "with_configured", "with_extra_pairs", "load_rule_file"]
 
-
-@dataclass(frozen=True)
-class AcquireRule:
-    """A function that hands out a handle which ``release`` must close."""
-
-    name: str
-    handle_type: str
-    release: tuple[str, ...]
-    returns_via: str = "return"
-    out_param_index: int | None = None
-    typedef: str | None = None
-    parent_arg: str | None = None
-    #: Configured pairs match by final name anywhere; table pairs need a DLL receiver.
-    anywhere: bool = False
-
-    @property
-    def words(self) -> str:
-        """How a message names this handle: ``cluster handle``."""
-        if self.handle_type in _TYPE_WORDS:
-            return _TYPE_WORDS[self.handle_type]
-        if self.handle_type.startswith("H") and self.handle_type.endswith("ENUM"):
-            return "enumeration handle"
-        if self.handle_type.startswith("H") and self.handle_type.endswith("ENUMEX"):
-            return "enumeration handle"
-        return f"{self.handle_type} handle" if self.anywhere else "handle"
-
-
-@dataclass(frozen=True)
-class ReleaseRule:
-    """A function that releases handles of ``handle_types`` passed at ``arg_index``."""
-
-    name: str
-    handle_types: tuple[str, ...]
-    arg_index: int = 0
-    typedef: str | None = None
-    anywhere: bool = False
+#: The table of the founding pack.
+CLUSAPI_FILE = "clusapi-handles.toml"
 
 
 @dataclass(frozen=True)
@@ -87,8 +43,9 @@ class RuleTable:
     tracked_names: frozenset[str] = field(default_factory=frozenset)
 
 
-def _build(acquires: Sequence[AcquireRule], releases: Sequence[ReleaseRule],
-           does_not_close: Sequence[str]) -> RuleTable:
+def build_table(acquires: Sequence[AcquireRule], releases: Sequence[ReleaseRule],
+                does_not_close: Sequence[str]) -> RuleTable:
+    """The engine's table of these rules, keyed by name."""
     typedefs: dict[str, str] = {}
     for a in acquires:
         if a.typedef:
@@ -106,52 +63,75 @@ def _build(acquires: Sequence[AcquireRule], releases: Sequence[ReleaseRule],
     )
 
 
-def parse_table(data: Mapping[str, Any]) -> RuleTable:
-    """Turn the TOML document of the rule table into a :class:`RuleTable`."""
-    acquires = [
-        AcquireRule(
-            name=e["name"],
-            handle_type=e["handle_type"],
-            release=tuple(e["release"]),
-            returns_via=e.get("returns_via", "return"),
-            out_param_index=e.get("out_param_index"),
-            typedef=e.get("typedef"),
-            parent_arg=e.get("parent_arg"),
-        )
-        for e in data.get("acquire", ())
-    ]
-    releases = [
-        ReleaseRule(
-            name=e["name"],
-            handle_types=tuple(e["handle_types"]),
-            arg_index=e.get("handle_arg_index", 0),
-            typedef=e.get("typedef"),
-        )
-        for e in data.get("release", ())
-    ]
-    dnc = [e["name"] for e in data.get("does_not_close", ())]
-    return _build(acquires, releases, dnc)
+def _clusapi_pack(binding: str, dll: str | None, module: str | None, obj: str | None) -> str:
+    return "clusapi"
+
+
+def parse_table(data: Mapping[str, Any], path: str = CLUSAPI_FILE) -> RuleTable:
+    """Turn the TOML document of the clusapi rule table into a :class:`RuleTable`."""
+    rules = parse_rule_file(data, path, _clusapi_pack)
+    return build_table(rules.acquires, rules.releases,
+                       [d.name for d in rules.does_not_close])
+
+
+def read_data(name: str) -> str:
+    """The text of the packaged data file ``name``."""
+    return resources.files("handlelint").joinpath(f"data/{name}").read_text("utf-8")
+
+
+@functools.lru_cache(maxsize=4)
+def load_rule_file(name: str, pack_of: PackOf = _clusapi_pack) -> RuleFile:
+    """The packaged table ``name``, parsed and checked once per process."""
+    return parse_rule_file(tomllib.loads(read_data(name)), f"handlelint/data/{name}", pack_of)
 
 
 @functools.lru_cache(maxsize=1)
 def packaged_table() -> RuleTable:
-    """The rule table shipped as package data, parsed once per process."""
-    text = resources.files("handlelint").joinpath("data/clusapi-handles.toml").read_text("utf-8")
-    return parse_table(tomllib.loads(text))
+    """The founding pack's table (clusapi), shipped as package data, parsed once per process."""
+    rules = load_rule_file(CLUSAPI_FILE)
+    return build_table(rules.acquires, rules.releases,
+                       [d.name for d in rules.does_not_close])
+
+
+def final(name: str) -> str:
+    """``win32api.CloseHandle`` -> ``CloseHandle``: what a call anywhere is matched by."""
+    return name.rpartition(".")[2]
+
+
+def with_configured(table: RuleTable, acquires: Sequence[AcquireRule],
+                    releases: Sequence[ReleaseRule] = ()) -> RuleTable:
+    """The table plus configured acquires (matched by final name anywhere).
+
+    Each release an acquire names becomes an anywhere release of the handle types of the
+    acquires naming it, taking the handle at the index of its entry in ``releases`` (0
+    when it has none); it replaces a table release of the same name.
+    """
+    if not acquires:
+        return table
+    index = {final(r.name): r.arg_index for r in releases}
+    merged = list(table.acquires.values())
+    released_types: dict[str, list[str]] = {}
+    for rule in acquires:
+        names = tuple(final(r) for r in rule.release)
+        merged.append(AcquireRule(name=rule.name, handle_type=rule.handle_type, release=names,
+                                  anywhere=True, pack=rule.pack))
+        for rel in names:
+            types = released_types.setdefault(rel, [])
+            if rule.handle_type not in types:
+                types.append(rule.handle_type)
+    kept = [r for r in table.releases.values() if r.name not in released_types]
+    kept += [ReleaseRule(name=rel, handle_types=tuple(types), arg_index=index.get(rel, 0),
+                         anywhere=True)
+             for rel, types in released_types.items()]
+    return build_table(merged, kept, tuple(table.does_not_close))
+
+
+def pair_rules(pairs: Mapping[str, Sequence[str]]) -> list[AcquireRule]:
+    """Shorthand ``acquire = release`` pairs as configured acquires (the type is the name)."""
+    return [AcquireRule(name=acq, handle_type=acq, release=tuple(rels), anywhere=True)
+            for acq, rels in pairs.items()]
 
 
 def with_extra_pairs(table: RuleTable, pairs: Mapping[str, Sequence[str]]) -> RuleTable:
     """The table plus configured ``acquire -> release`` pairs matched by final name."""
-    if not pairs:
-        return table
-    acquires = list(table.acquires.values())
-    released_types: dict[str, list[str]] = {}
-    for acq, rels in pairs.items():
-        acquires.append(AcquireRule(name=acq, handle_type=acq, release=tuple(rels),
-                                    anywhere=True))
-        for rel in rels:
-            released_types.setdefault(rel, []).append(acq)
-    releases = [r for r in table.releases.values() if r.name not in released_types]
-    releases += [ReleaseRule(name=rel, handle_types=tuple(types), anywhere=True)
-                 for rel, types in released_types.items()]
-    return _build(acquires, releases, tuple(table.does_not_close))
+    return with_configured(table, pair_rules(pairs))

@@ -8,6 +8,7 @@ side runs flake8 itself, so its options are parsed as flake8 parses them.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import subprocess
 import sys
@@ -173,8 +174,8 @@ def test_snake_case_spelling_is_accepted() -> None:
     ({"ignore": "HDL001"},
      "[tool.handlelint] 'ignore' must be an array of strings, not a string"),
     ({"acquire": ["open_widget"]},
-     "[tool.handlelint] 'acquire' must be a table (acquiring name = release name), not an "
-     "array"),
+     "[tool.handlelint] 'acquire' must be a table (acquiring name = release name) or an "
+     "array of tables ([[tool.handlelint.acquire]] entries), not an array holding a string"),
     ({"acquire": {"open_widget": 1}},
      "[tool.handlelint.acquire] 'open_widget' must be a string or an array of strings, "
      "not an integer"),
@@ -609,3 +610,267 @@ def test_flake8_config_error_is_hdl000(tmp_path: Path) -> None:
     assert proc.stdout.splitlines() == [
         f"{name}:1:1: HDL000 configuration error: pyproject.toml: [tool.handlelint] "
         "unknown key 'releaser' (did you mean 'releasers'?)" for name in ("a.py", "b.py")]
+
+
+# --- rules: [[tool.handlelint.acquire]], [[tool.handlelint.release]] and the packs ---------
+
+#: The widget pair of WIDGETS in the schema of the packaged tables.
+WIDGET_ENTRIES = """\
+    [[tool.handlelint.acquire]]
+    name = "open_widget"
+    handle_type = "widget"
+    release = ["close_widget"]
+    returns_via = "return"
+    release_handle_arg_index = 0
+    failure_value = "NULL"
+
+    [[tool.handlelint.release]]
+    name = "close_widget"
+    handle_types = ["widget"]
+    handle_arg_index = 0
+    """
+WIDGET_ENTRY_LEAK = WIDGET_LEAK.replace("open_widget handle", "widget handle")
+
+
+def _acq(**fields: Any) -> dict[str, Any]:
+    return {"name": "open_w", "release": ["close_w"], **fields}
+
+
+_REL = {"name": "close_w", "handle_arg_index": 0}
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    # wrong type
+    ({"acquire": [_acq(release="close_w")], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'release' must be an array of strings, not a "
+     "string"),
+    ({"acquire": [_acq(self_closing="yes")], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'self_closing' must be true or false, not a "
+     "string"),
+    ({"acquire": [_acq(returns_via="out")], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'returns_via' must be \"return\" or "
+     "\"out_param\" or \"paired\", not 'out'"),
+    ({"acquire": [_acq(release_handle_arg_index="0")], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'release_handle_arg_index' must be an "
+     "integer, not a string"),
+    ({"acquire": [_acq(acquire_if_flag={"arg_index": 0, "flag": 1})], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'acquire_if_flag' must give 'name'"),
+    ({"acquire": [_acq(dll="kernel32", module="win32api")], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'module' cannot be given with 'dll': a "
+     "function comes from a DLL (ctypes) or from a Python module"),
+    ({"acquire": [{"release": ["close_w"]}], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1: the field 'name' is required"),
+    ({"acquire": [_acq(name="lib open")], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'lib open': 'name' must be a plain name (like "
+     "CloseHandle), not 'lib open'"),
+    ({"release": {"close_w": 0}},
+     "[tool.handlelint] 'release' must be an array of tables ([[tool.handlelint.release]] "
+     "entries), not a table"),
+    ({"acquire": [_acq()], "release": [{"name": "close_w", "handle_types": "widget"}]},
+     "[[tool.handlelint.release]] #1 'close_w': 'handle_types' must be an array of strings, "
+     "not a string"),
+    # unknown field
+    ({"acquire": [_acq(relase_handle_arg_index=0)], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': unknown field 'relase_handle_arg_index' (did "
+     "you mean 'release_handle_arg_index'?)"),
+    ({"acquire": [_acq()], "release": [{**_REL, "handle_index": 1}]},
+     "[[tool.handlelint.release]] #1 'close_w': unknown field 'handle_index' (did you mean "
+     "'handle_arg_index'?)"),
+    ({"acquire": [_acq(release_also_takes={"release_arg": 1, "acquire_arg_index": 0,
+                                           "release_arg_index": 1})], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'release_also_takes' has an unknown field "
+     "'release_arg' (did you mean 'release_arg_index'?)"),
+    # index out of range
+    ({"acquire": [_acq(returns_via="out_param", out_param_index=40)], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'out_param_index' must be an argument index "
+     "from 0 to 31, not 40"),
+    ({"acquire": [_acq(pair_key_arg_index=-1)], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'pair_key_arg_index' must be an argument "
+     "index from 0 to 31, not -1"),
+    ({"acquire": [_acq(no_release_if_flag={"arg_index": 32, "flag": 2, "name": "F"})],
+      "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'no_release_if_flag.arg_index' must be an "
+     "argument index from 0 to 31, not 32"),
+    ({"acquire": [_acq()], "release": [{"name": "close_w", "handle_arg_index": -2}]},
+     "[[tool.handlelint.release]] #1 'close_w': 'handle_arg_index' must be an argument index "
+     "from -1 to 31, not -2"),
+    ({"acquire": [_acq()], "release": [{"name": "close_w", "handle_arg_index": -1}]},
+     "[[tool.handlelint.release]] #1 'close_w': 'handle_arg_index' is -1 only for a release "
+     "with 'handle_is_receiver' or 'takes_no_handle'"),
+    # fields that contradict each other
+    ({"acquire": [_acq(returns_via="out_param")], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'out_param_index' is required when "
+     "'returns_via' is \"out_param\""),
+    ({"acquire": [_acq(release_handle_arg_index=1)], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'release_handle_arg_index' is 1 but 'close_w' "
+     "takes the handle at 0"),
+    # references
+    ({"acquire": [_acq(release=["close_wx"])], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'release' names 'close_wx', which no "
+     "[[tool.handlelint.release]] entry defines (did you mean 'close_w'?)"),
+    ({"acquire": [_acq(release=["close_widget_for_good"])]},
+     "[[tool.handlelint.acquire]] #1 'open_w': 'release' names 'close_widget_for_good', which "
+     "no [[tool.handlelint.release]] entry defines"),
+    ({"acquire": [_acq(), _acq()], "release": [_REL]},
+     "[[tool.handlelint.acquire]] #2 'open_w': defined again (first as #1)"),
+    ({"acquire": {"open_w": "close_w"}, "release": [_REL, _REL]},
+     "[[tool.handlelint.release]] #2 'close_w': defined again (first as #1)"),
+    # packs
+    ({"rules": ["clusapi", "kernel23"]},
+     "[tool.handlelint] 'rules' must hold rule pack names: 'kernel23' is no rule pack (did "
+     "you mean 'kernel32'?)"),
+    ({"rules": "win32"},
+     "[tool.handlelint] 'rules' must be an array of strings, not a string"),
+])
+def test_bad_rule_entries(table: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        config_from_table(table, "pyproject.toml")
+    assert str(exc.value) == f"pyproject.toml: {message}"
+    assert exc.value.path == "pyproject.toml"
+
+
+def test_rule_entries_are_read() -> None:
+    config = config_from_table({
+        "acquire": [_acq(aliases=["open_w2"], handle_type="W", dll="wlib"),
+                    _acq(name="get_dc", release=["CloseHandle"])],
+        "release": [{"name": "close_w", "handle_types": ["W"], "handle_arg_index": 1}],
+        "rules": ["clusapi", "win32"]})
+    assert config.acquire == {"open_w": ("close_w",), "open_w2": ("close_w",),
+                              "get_dc": ("CloseHandle",)}
+    first, second = config.acquire_rules
+    assert (first.handle_type, first.dll, first.release_handle_arg_index) == ("W", "wlib", 1)
+    assert (second.handle_type, second.release_handle_arg_index) == ("get_dc", 0)
+    # A release defined by a pack only is taken from there.
+    assert [(r.name, r.pack) for r in config.release_rules] == [
+        ("close_w", ""), ("CloseHandle", "kernel32")]
+    assert config.rules is not None and config.rules[:3] == ("clusapi", "kernel32", "advapi32")
+    assert "pywin32" in config.rules and "winreg" in config.rules
+    assert config_from_table({"rules": ["user32", "kernel32"]}).rules == ("kernel32", "user32")
+    assert config_from_table({"rules": []}).rules == ()
+    assert config_from_table({}).rules is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[tool.handlelint]\nrules = ['clusapi', 'kernel23']\n",
+     "handlelint: error: pyproject.toml: [tool.handlelint] 'rules' must hold rule pack names: "
+     "'kernel23' is no rule pack (did you mean 'kernel32'?)"),
+    ("[[tool.handlelint.acquire]]\nname = 'open_w'\nrelease = ['close_w']\ncolour = 1\n",
+     "handlelint: error: pyproject.toml: [[tool.handlelint.acquire]] #1 'open_w': unknown "
+     "field 'colour'"),
+    ("[[tool.handlelint.acquire]]\nname = 'open_w'\nrelease = ['close_w']\n",
+     "handlelint: error: pyproject.toml: [[tool.handlelint.acquire]] #1 'open_w': 'release' "
+     "names 'close_w', which no [[tool.handlelint.release]] entry defines"),
+    ("[[tool.handlelint.release]]\nname = 'close_w'\nhandle_arg_index = 99\n",
+     "handlelint: error: pyproject.toml: [[tool.handlelint.release]] #1 'close_w': "
+     "'handle_arg_index' must be an argument index from -1 to 31, not 99"),
+    ("[[tool.handlelint.acquire]]\nname = 'open_w'\nrelease = 'close_w'\n",
+     "handlelint: error: pyproject.toml: [[tool.handlelint.acquire]] #1 'open_w': 'release' "
+     "must be an array of strings, not a string"),
+])
+def test_cli_rule_errors_exit_2(text: str, expected: str, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    project(tmp_path, text, {"m.py": "import ctypes\nclusapi = ctypes.windll.clusapi\n"})
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "m.py") == (2, [], [expected])
+
+
+def test_configured_entries_work_like_pairs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """``[[tool.handlelint.acquire]]`` in the forms the engine models, end to end."""
+    project(tmp_path, WIDGET_ENTRIES, {"widgets.py": WIDGETS, "other.py": "x = 1\n"})
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "widgets.py", "other.py") == (1, [f"widgets.py:2:9: {WIDGET_ENTRY_LEAK}"],
+                                                     [])
+    # The same pair as shorthand gives the same finding, but for the handle's words.
+    project(tmp_path, '[tool.handlelint.acquire]\nopen_widget = "close_widget"\n')
+    assert run(capsys, "widgets.py") == (1, [f"widgets.py:2:9: {WIDGET_LEAK}"], [])
+
+
+def test_configured_release_takes_the_handle_at_its_index(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    """``release_dc(window, dc)``: the handle is the second argument."""
+    source = WIDGETS.replace("close_widget(w)", "release_dc(name, w)")
+    project(tmp_path, """\
+        [[tool.handlelint.acquire]]
+        name = "open_widget"
+        release = ["release_dc"]
+
+        [[tool.handlelint.release]]
+        name = "release_dc"
+        handle_arg_index = 1
+        """, {"w.py": source})
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "w.py")
+    assert (code, [o.split(":")[1] for o in out]) == (1, ["2"])
+    (tmp_path / "pyproject.toml").write_text(
+        (tmp_path / "pyproject.toml").read_text().replace("= 1", "= 0"))
+    code, out, _ = run(capsys, "w.py")
+    assert (code, [o.split(":")[1] for o in out]) == (1, ["2", "12"])
+
+
+def test_entries_the_engine_does_not_model_yet_give_no_finding(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An entry with a field the engine does not enforce is checked, not applied (yet)."""
+    project(tmp_path, WIDGET_ENTRIES.replace('"NULL"', '"INVALID_HANDLE_VALUE"'),
+            {"w.py": WIDGETS})
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "w.py") == (0, [], [])
+
+
+@pytest.mark.parametrize(("rules", "findings"), [
+    (None, 2), (["clusapi"], 2), (["clusapi", "kernel32"], 2), (["win32"], 0),
+    (["kernel32", "pywin32"], 0), ([], 0),
+])
+def test_rules_narrow_the_packs(rules: list[str] | None, findings: int) -> None:
+    config = config_from_table({} if rules is None else {"rules": rules})
+    config = dataclasses.replace(config, unknown_calls="borrow")
+    assert len(check_source(CLUSTER, "c.py", config)) == findings
+
+
+def test_win32_packs_change_no_finding_yet() -> None:
+    """Every fixture gives the same findings with every pack on as with clusapi alone."""
+    everything = config_from_table({"rules": ["clusapi", "win32"]})
+    for path in fixture_files():
+        data = path.read_bytes()
+        assert check_source(data, str(path), everything) == check_source(data, str(path))
+
+
+def test_checking_files_does_not_load_the_win32_table() -> None:
+    code = ("from handlelint.engine import check_source\n"
+            "from handlelint.packs import win32_rules\n"
+            "check_source('import ctypes\\nclusapi = ctypes.windll.clusapi\\n'\n"
+            "             'h = clusapi.OpenCluster(None)\\n', 'm.py')\n"
+            "check_source('x = 1\\n', 'n.py')\n"
+            "assert win32_rules.cache_info().currsize == 0\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_plugin_rules_option() -> None:
+    options = argparse.Namespace(handlelint_rules=["kernel32", "clusapi"])
+    config = config_from_options(options, Config())
+    assert config.rules == ("clusapi", "kernel32")
+    with pytest.raises(ConfigError, match="'kernel23' is no rule pack"):
+        config_from_options(argparse.Namespace(handlelint_rules=["kernel23"]), Config())
+
+
+@needs_install
+def test_flake8_enforces_configured_entries(tmp_path: Path) -> None:
+    project(tmp_path, WIDGET_ENTRIES, {"widgets.py": WIDGETS})
+    proc = flake8("widgets.py", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (1, f"widgets.py:2:9: {WIDGET_ENTRY_LEAK}\n"), \
+        proc.stderr
+
+
+@needs_install
+def test_flake8_rule_error_is_hdl000(tmp_path: Path) -> None:
+    broken = WIDGET_ENTRIES.replace("    handle_arg_index = 0", "    handle_arg_index = 40")
+    project(tmp_path, broken, {"a.py": "x = 1\n"})
+    proc = flake8("a.py", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout == (
+        "a.py:1:1: HDL000 configuration error: pyproject.toml: [[tool.handlelint.release]] #1 "
+        "'close_widget': 'handle_arg_index' must be an argument index from -1 to 31, not 40\n")

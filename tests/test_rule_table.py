@@ -16,10 +16,22 @@ handle-returning function a pointer ``restype`` so that HDL007 stays out of the 
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from handlelint.engine import check_source
-from handlelint.rules import AcquireRule, packaged_table
+from handlelint.packs import WIN32_FILE, all_packs, engine_table, win32_pack_of, win32_rules
+from handlelint.records import FlagCondition, ReleaseAlsoTakes
+from handlelint.rules import CLUSAPI_FILE, AcquireRule, packaged_table, read_data
+from handlelint.schema import RuleError, parse_rule_file
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
 
 #: Parameter counts from clusapi.h, so the generated calls look like real ones. A
 #: function missing here (a newer table entry) gets the handle argument and one more.
@@ -150,3 +162,116 @@ def test_leak_is_reported(rule: AcquireRule) -> None:
 def test_clean_is_silent(rule: AcquireRule) -> None:
     source, _ = snippet(rule, leak=False)
     assert _findings(source, rule.name) == [], source
+
+
+# --- the packaged tables: the contract's copies, checked by the schema, split into packs ----
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The contract the package's copies follow (next to the checkout).
+CONTRACT = ROOT.parent / "shared"
+
+
+@pytest.mark.parametrize("name", [CLUSAPI_FILE, WIN32_FILE])
+def test_packaged_tables_are_the_contract(name: str) -> None:
+    contract = CONTRACT / name
+    if not contract.exists():
+        pytest.skip(f"no contract copy at {contract}")
+    assert (ROOT / "handlelint" / "data" / name).read_bytes() == contract.read_bytes(), (
+        f"handlelint/data/{name} differs from {contract}: copy it over")
+
+
+def test_every_pack_loads() -> None:
+    packs = {p.name: p for p in all_packs()}
+    win32 = win32_rules()
+    assert len(win32.acquires) == 202
+    assert sum(len(p.acquires) for p in packs.values()) == 202 + len(packaged_table().acquires)
+    for name in ("clusapi", "kernel32", "advapi32", "user32", "gdi32", "setupapi", "wtsapi32",
+                 "winhttp", "wininet", "crypt32", "ws2_32", "pywin32", "winreg"):
+        assert packs[name].acquires, name
+    for pack in packs.values():
+        assert {r.pack for r in pack.acquires} | {r.pack for r in pack.releases} == {pack.name}
+    assert {p.name for p in all_packs() if p.modelled} == {"clusapi"}
+
+
+def test_pack_mapping() -> None:
+    assert win32_pack_of("ctypes", "Kernel32", None, None) == "kernel32"
+    assert win32_pack_of("pywin32", None, "win32gui", None) == "pywin32"
+    assert win32_pack_of("pywin32", None, None, "PyHANDLE") == "pywin32"
+    assert win32_pack_of("stdlib", None, "winreg", None) == "winreg"
+    assert win32_pack_of("stdlib", None, "_winreg", None) == "winreg"
+    assert win32_pack_of("stdlib", None, None, "HKEYType") == "winreg"
+    assert win32_pack_of("stdlib", None, "_winapi", None) == "_winapi"
+
+
+def test_extended_fields_are_typed() -> None:
+    rules = {(r.module or r.dll, r.name): r for r in win32_rules().acquires}
+    create_file = rules["kernel32", "CreateFileW"]
+    assert create_file.aliases == ("CreateFileA", "CreateFile2")
+    assert create_file.failure_value == "INVALID_HANDLE_VALUE"
+    get_dc = rules["user32", "GetDC"]
+    assert get_dc.release_handle_arg_index == 1
+    assert get_dc.release_also_takes == ReleaseAlsoTakes(0, 0)
+    process = rules["kernel32", "CreateProcessW"]
+    assert process.out_fields == ("hProcess", "hThread")
+    load_image = rules["user32", "LoadImageW"]
+    assert load_image.no_release_if_flag == FlagCondition(5, 0x8000, "LR_SHARED")
+    assert load_image.release_by_arg_value is not None
+    assert load_image.release_by_arg_value.releases[0] == ("0", "DeleteObject")
+    open_key = rules["winreg", "OpenKey"]
+    assert (open_key.binding, open_key.self_closing, open_key.raises) == ("stdlib", True, True)
+    clipboard = rules["user32", "OpenClipboard"]
+    assert clipboard.returns_via == "paired"
+    releases = {(r.qualifier or r.dll, r.name): r for r in win32_rules().releases}
+    assert releases["PyHANDLE", "Close"].handle_is_receiver
+    assert releases["user32", "CloseClipboard"].takes_no_handle
+    assert releases["user32", "CloseClipboard"].arg_index == -1
+
+
+def test_the_engine_gets_the_clusapi_pack_only() -> None:
+    assert engine_table() is packaged_table()
+    assert engine_table(("clusapi", "kernel32")) is packaged_table()
+    assert engine_table(("kernel32",)).acquires == {}
+    assert all("clus" in name.lower() for name in engine_table().tracked_names)
+
+
+def _broken(name: str, section: str, index: int, **change: object) -> dict[str, Any]:
+    data = tomllib.loads(read_data(name))
+    entry = dict(data[section][index])
+    for key, value in change.items():
+        if value is None:
+            entry.pop(key, None)
+        else:
+            entry[key] = value
+    entries = list(data[section])
+    entries[index] = entry
+    data[section] = entries
+    return data
+
+
+@pytest.mark.parametrize(("section", "index", "change", "message"), [
+    ("acquire", 0, {"handle_type": None},
+     "[[acquire]] #1 'CreateFileW': the field 'handle_type' is required"),
+    ("acquire", 0, {"release_handle_arg_index": 1},
+     "[[acquire]] #1 'CreateFileW': 'release_handle_arg_index' is 1 but 'CloseHandle' "
+     "takes the handle at 0"),
+    ("acquire", 0, {"self_closng": True},
+     "[[acquire]] #1 'CreateFileW': unknown field 'self_closng' (did you mean "
+     "'self_closing'?)"),
+    ("acquire", 0, {"release": ["CloseHandel"]},
+     "[[acquire]] #1 'CreateFileW': 'release' names 'CloseHandel', which no [[release]] "
+     "entry defines (did you mean 'CloseHandle'?)"),
+    ("acquire", 0, {"dll": None},
+     "[[acquire]] #1 'CreateFileW': needs 'dll', 'module' or 'object' to be placed in a "
+     "rule pack"),
+    ("release", 0, {"handle_arg_index": "0"},
+     "[[release]] #1 'CloseHandle': 'handle_arg_index' must be an integer, not a string"),
+    ("does_not_close", 0, {"documented": "no"},
+     "[[does_not_close]] #1 'TerminateProcess': 'documented' must be true or false, not a "
+     "string"),
+])
+def test_packaged_table_errors_name_file_entry_and_field(
+        section: str, index: int, change: dict[str, object], message: str) -> None:
+    data = _broken(WIN32_FILE, section, index, **change)
+    with pytest.raises(RuleError) as exc:
+        parse_rule_file(data, "handlelint/data/win32-handles.toml", win32_pack_of)
+    assert str(exc.value) == f"handlelint/data/win32-handles.toml: {message}"
