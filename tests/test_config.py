@@ -857,6 +857,14 @@ def test_plugin_rules_option() -> None:
         config_from_options(argparse.Namespace(handlelint_rules=["kernel23"]), Config())
 
 
+def test_plugin_acquire_option_replaces_the_entries() -> None:
+    base = config_from_table({"acquire": [_acq(name="open_widget", release=["close_w"])],
+                              "release": [{"name": "close_w", "handle_arg_index": 1}]})
+    options = argparse.Namespace(handlelint_acquire=["open_widget=close_widget"])
+    config = config_from_options(options, base)
+    assert [(f.line, f.code) for f in check_source(WIDGETS, "w.py", config)] == [(2, "HDL001")]
+
+
 @needs_install
 def test_flake8_enforces_configured_entries(tmp_path: Path) -> None:
     project(tmp_path, WIDGET_ENTRIES, {"widgets.py": WIDGETS})
