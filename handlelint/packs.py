@@ -16,12 +16,14 @@ packs are listed, never on the way to checking a file.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from handlelint.records import AcquireRule, ReleaseRule, RuleFile
+from handlelint.schema import release_index, release_key
 from handlelint.rules import CLUSAPI_FILE, RuleTable, build_table, final, load_rule_file
 from handlelint.rules import packaged_table
 
@@ -130,12 +132,45 @@ def engine_table(selected: Sequence[str] | None = None) -> RuleTable:
     """The rule table the engine gets for the ``selected`` packs (None: all of them).
 
     Only :data:`MODELLED` packs reach it; the others are left out until the engine
-    models their fields, so selecting them changes no finding.
+    models their fields, so selecting them changes no finding (and the prefilter, which
+    reads the table's names, stays as it is).
     """
-    modelled = [name for name in MODELLED if selected is None or name in selected]
-    if modelled == ["clusapi"]:
+    modelled = tuple(name for name in MODELLED if selected is None or name in selected)
+    if modelled == ("clusapi",):
         return packaged_table()
-    return build_table((), (), ())
+    return pack_table(modelled)
+
+
+@functools.lru_cache(maxsize=4)
+def pack_table(names: tuple[str, ...]) -> RuleTable:
+    """The engine's table of the packs ``names``: one rule per name and alias.
+
+    Each release an acquire names is taken from whichever pack defines it. The table is
+    keyed by function name, so two packs with a function of the same name (``GetDC`` of
+    ``user32`` and of ``pywin32``) need a key that tells them apart before both are
+    modelled at once.
+    """
+    if not names:
+        return build_table((), (), ())
+    packs = [p for p in all_packs() if p.name in names]
+    every = release_index([r for p in all_packs() for r in p.releases])
+    acquires: list[AcquireRule] = []
+    releases: dict[str, ReleaseRule] = {}
+    for pack in packs:
+        for rule in pack.acquires:
+            acquires += [dataclasses.replace(rule, name=n, aliases=()) for n in rule.names]
+            for name in rule.release:
+                releases.setdefault(name, every[name])
+        for release in pack.releases:
+            for name in release.names:
+                releases.setdefault(release_key(release, name), release)
+    named = [dataclasses.replace(r, name=final(key), aliases=()) for key, r in releases.items()]
+    dnc: list[str] = []
+    if "clusapi" in names:
+        dnc += packaged_table().does_not_close
+    if any(p.file == WIN32_FILE for p in packs):
+        dnc += [d.name for d in win32_rules().does_not_close]
+    return build_table(acquires, named, dnc)
 
 
 def configured_acquires(pairs: Mapping[str, Sequence[str]], entries: Sequence[AcquireRule],

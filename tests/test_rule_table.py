@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 from handlelint.engine import check_source
-from handlelint.packs import WIN32_FILE, all_packs, engine_table, win32_pack_of, win32_rules
+from handlelint.packs import WIN32_FILE, all_packs, engine_table, pack_table, win32_pack_of
+from handlelint.packs import win32_rules
 from handlelint.records import FlagCondition, ReleaseAlsoTakes
 from handlelint.rules import CLUSAPI_FILE, AcquireRule, packaged_table, read_data
 from handlelint.schema import RuleError, parse_rule_file
@@ -232,6 +233,19 @@ def test_the_engine_gets_the_clusapi_pack_only() -> None:
     assert engine_table(("clusapi", "kernel32")) is packaged_table()
     assert engine_table(("kernel32",)).acquires == {}
     assert all("clus" in name.lower() for name in engine_table().tracked_names)
+
+
+def test_the_seam_builds_a_table_of_any_pack() -> None:
+    """What the engine will get once it models a Win32 pack (MODELLED grows)."""
+    table = pack_table(("kernel32", "user32"))
+    assert table.acquires["CreateFileA"].handle_type == table.acquires["CreateFileW"].handle_type
+    assert table.releases["ReleaseDC"].arg_index == 1
+    assert table.releases["CloseHandle"].pack == "kernel32"
+    assert "TerminateProcess" in table.does_not_close
+    assert "CloseClipboard" in table.releases
+    clusapi = pack_table(("clusapi",))
+    assert clusapi.acquires == packaged_table().acquires
+    assert clusapi.does_not_close == packaged_table().does_not_close
 
 
 def _broken(name: str, section: str, index: int, **change: object) -> dict[str, Any]:
