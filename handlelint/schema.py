@@ -22,6 +22,8 @@ from handlelint.records import (AcquireRule, DoesNotClose, FlagCondition, Lifeti
 MAX_ARG_INDEX = 31
 BINDINGS = ("ctypes", "pywin32", "stdlib")
 RETURNS_VIA = ("return", "out_param", "paired")
+#: How a fact was re-read while the table was compiled.
+CHECKED = ("doc-text", "source")
 _NAME_RE = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)?$")
 _IDENT_RE = re.compile(r"^[^\W\d]\w*$")
 
@@ -114,13 +116,7 @@ class _Entry:
 
     def names(self, key: str, required: bool = False, dotted: bool = False,
               non_empty: bool = False) -> tuple[str, ...]:
-        value = self._get(key, required)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            found = _type_name(value) if not isinstance(value, list) else (
-                "an array holding " + next(_type_name(v) for v in value if not isinstance(v, str)))
-            raise self.fail(key, f"must be an array of strings, not {found}")
+        value = self.strings(key, required)
         pattern = _NAME_RE if dotted else _IDENT_RE
         for item in value:
             if not pattern.match(item):
@@ -129,14 +125,16 @@ class _Entry:
                 raise self.fail(key, f"must hold names: {item!r} is not {kind}")
         if non_empty and not value:
             raise self.fail(key, "must name at least one function")
-        return tuple(value)
+        return value
 
     def strings(self, key: str, required: bool = False) -> tuple[str, ...]:
         value = self._get(key, required)
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, f"must be an array of strings, not {_type_name(value)}")
+            found = _type_name(value) if not isinstance(value, list) else (
+                "an array holding " + next(_type_name(v) for v in value if not isinstance(v, str)))
+            raise self.fail(key, f"must be an array of strings, not {found}")
         return tuple(value)
 
     def choice(self, key: str, choices: tuple[str, ...], default: str | None) -> str:
@@ -149,6 +147,10 @@ class _Entry:
             found = repr(value) if isinstance(value, str) else _type_name(value)
             raise self.fail(key, f"must be {allowed}, not {found}")
         return value
+
+    def optional_choice(self, key: str, choices: tuple[str, ...]) -> str | None:
+        """One string among ``choices``, or None when the field is not given."""
+        return self.choice(key, choices, None) if key in self.data else None
 
     def inline(self, key: str, fields: tuple[str, ...], required: tuple[str, ...],
                open_keys: bool = False) -> dict[str, Any] | None:
@@ -294,7 +296,7 @@ def parse_acquire(data: Mapping[str, Any], path: str, table: str, index: int, *,
         consumes_arg_index=entry.index("consumes_arg_index"),
         new_handle_only_if_null_arg_index=entry.index("new_handle_only_if_null_arg_index"),
         release_even_on_failure=bool(entry.flag("release_even_on_failure")),
-        doc_status=entry.text("doc_status"), checked=entry.text("checked"),
+        doc_status=entry.text("doc_status"), checked=entry.optional_choice("checked", CHECKED),
         source_doc=entry.text("source_doc"), source_code=entry.text("source_code"),
         notes=entry.text("notes"),
     )
@@ -348,7 +350,7 @@ def _non_owning(data: Mapping[str, Any], path: str, index: int) -> NonOwning:
         raise RuleError(path, f"{entry.where}: the field 'uncertain' is required", "uncertain")
     assert name is not None and kind is not None
     return NonOwning(name, kind, uncertain, entry.text("notes"), entry.text("source_doc"),
-                     entry.text("checked"))
+                     entry.optional_choice("checked", CHECKED))
 
 
 def _lifetime(data: Mapping[str, Any], path: str, index: int) -> LifetimeRule:
@@ -359,7 +361,8 @@ def _lifetime(data: Mapping[str, Any], path: str, index: int) -> LifetimeRule:
         raise RuleError(path, f"{entry.where}: the field 'documented' is required",
                         "documented")
     assert rule is not None and text is not None
-    return LifetimeRule(rule, documented, text, entry.text("checked"), entry.text("source_doc"))
+    return LifetimeRule(rule, documented, text, entry.optional_choice("checked", CHECKED),
+                        entry.text("source_doc"))
 
 
 # --- whole files ------------------------------------------------------------------------------

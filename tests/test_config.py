@@ -750,7 +750,8 @@ def test_rule_entries_are_read() -> None:
     assert config_from_table({}).rules is None
 
 
-@pytest.mark.parametrize(("text", "expected"), [
+#: One configuration file per kind of mistake in the rules, and its message.
+RULE_ERROR_FILES = [
     ("[tool.handlelint]\nrules = ['clusapi', 'kernel23']\n",
      "handlelint: error: pyproject.toml: [tool.handlelint] 'rules' must hold rule pack names: "
      "'kernel23' is no rule pack (did you mean 'kernel32'?)"),
@@ -766,13 +767,29 @@ def test_rule_entries_are_read() -> None:
     ("[[tool.handlelint.acquire]]\nname = 'open_w'\nrelease = 'close_w'\n",
      "handlelint: error: pyproject.toml: [[tool.handlelint.acquire]] #1 'open_w': 'release' "
      "must be an array of strings, not a string"),
-])
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RULE_ERROR_FILES)
 def test_cli_rule_errors_exit_2(text: str, expected: str, tmp_path: Path,
                                 monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     project(tmp_path, text, {"m.py": "import ctypes\nclusapi = ctypes.windll.clusapi\n"})
     monkeypatch.chdir(tmp_path)
     assert run(capsys, "m.py") == (2, [], [expected])
+
+
+@pytest.mark.parametrize(("text", "expected"), RULE_ERROR_FILES)
+def test_plugin_rule_errors_are_hdl000(text: str, expected: str, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    project(tmp_path, text)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Plugin, "config", Config())
+    monkeypatch.setattr(Plugin, "config_error", None)
+    Plugin.parse_options(options())
+    message = expected.replace("handlelint: error: ", "HDL000 configuration error: ")
+    assert list(Plugin(None, ["x = 1\n"], "a.py").run()) == [  # type: ignore[arg-type]
+        (1, 0, message, Plugin)]
 
 
 def test_configured_entries_work_like_pairs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -277,6 +277,8 @@ def _broken(name: str, section: str, index: int, **change: object) -> dict[str, 
     ("acquire", 0, {"dll": None},
      "[[acquire]] #1 'CreateFileW': needs 'dll', 'module' or 'object' to be placed in a "
      "rule pack"),
+    ("acquire", 0, {"checked": "yes"},
+     "[[acquire]] #1 'CreateFileW': 'checked' must be \"doc-text\" or \"source\", not 'yes'"),
     ("release", 0, {"handle_arg_index": "0"},
      "[[release]] #1 'CloseHandle': 'handle_arg_index' must be an integer, not a string"),
     ("does_not_close", 0, {"documented": "no"},
