@@ -828,6 +828,16 @@ def test_configured_release_takes_the_handle_at_its_index(tmp_path: Path,
     assert (code, [o.split(":")[1] for o in out]) == (1, ["2", "12"])
 
 
+def test_each_alias_of_an_entry_is_tracked() -> None:
+    config = config_from_table({"acquire": [_acq(name="open_widget", aliases=["open_w_ex"],
+                                                 release=["close_widget"])],
+                                "release": [{"name": "close_widget"}]})
+    assert config.acquire == {"open_widget": ("close_widget",),
+                              "open_w_ex": ("close_widget",)}
+    source = WIDGETS.replace("w = open_widget(name)", "w = open_w_ex(name)")
+    assert [(f.line, f.code) for f in check_source(source, "w.py", config)] == [(2, "HDL001")]
+
+
 def test_entries_the_engine_does_not_model_yet_give_no_finding(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
