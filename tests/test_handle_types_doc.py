@@ -226,6 +226,11 @@ def render_win32_notes() -> str:
     for rule in rules.lifetime_rules:
         where = "documented" if rule.documented else "not stated on a reference page"
         lines.append(f"- **{rule.rule}** ({where}): {' '.join(rule.text.split())}")
+    for table, items in rules.notes:
+        lines += ["", f"## Notes: `{table}`", ""]
+        for key, text in items:
+            shown = text if isinstance(text, str) else ", ".join(f"`{t}`" for t in text)
+            lines.append(f"- **{key}**: {' '.join(shown.split())}")
     return "\n".join(lines) + "\n"
 
 
