@@ -28,8 +28,13 @@ def _acquirer(name: str, returns_via: str, out_param_index: int | None) -> str:
     return f"`{name}`"
 
 
+def _text(text: str) -> str:
+    """Free text on one line, with Markdown's special characters shown as they are."""
+    return " ".join(text.split()).replace("*", "\\*").replace("<", "&lt;")
+
+
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    return _text(text).replace("|", "\\|")
 
 
 def render_handle_types(table: RuleTable) -> list[str]:
@@ -225,12 +230,12 @@ def render_win32_notes() -> str:
     lines += ["", "## Lifetime rules", ""]
     for rule in rules.lifetime_rules:
         where = "documented" if rule.documented else "not stated on a reference page"
-        lines.append(f"- **{rule.rule}** ({where}): {' '.join(rule.text.split())}")
+        lines.append(f"- **{rule.rule}** ({where}): {_text(rule.text)}")
     for table, items in rules.notes:
         lines += ["", f"## Notes: `{table}`", ""]
         for key, text in items:
             shown = text if isinstance(text, str) else ", ".join(f"`{t}`" for t in text)
-            lines.append(f"- **{key}**: {' '.join(shown.split())}")
+            lines.append(f"- **{key}**: {_text(shown)}")
     return "\n".join(lines) + "\n"
 
 
