@@ -110,6 +110,25 @@ class AcquireRule:
     source_code: str | None = None
     notes: str | None = None
 
+    def __post_init__(self) -> None:
+        """Rebuild nested records and tuples from their JSON forms (the project cache
+        stores rules as ``dataclasses.asdict`` dictionaries)."""
+        for name in ("release", "aliases", "out_param_indexes", "out_fields"):
+            value = getattr(self, name)
+            if type(value) is not tuple:
+                object.__setattr__(self, name, tuple(value))
+        for name in ("acquire_if_flag", "no_release_if_flag", "also_releases_if_flag"):
+            value = getattr(self, name)
+            if isinstance(value, dict):
+                object.__setattr__(self, name, FlagCondition(**value))
+        by_value = self.release_by_arg_value
+        if isinstance(by_value, dict):
+            object.__setattr__(self, "release_by_arg_value", ReleaseByArgValue(
+                by_value["arg_index"], tuple((v, r) for v, r in by_value["releases"])))
+        if isinstance(self.release_also_takes, dict):
+            object.__setattr__(self, "release_also_takes",
+                               ReleaseAlsoTakes(**self.release_also_takes))
+
     @property
     def words(self) -> str:
         """How a message names this handle: ``cluster handle``."""

@@ -16,6 +16,8 @@ handle-returning function a pointer ``restype`` so that HDL007 stays out of the 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -226,6 +228,15 @@ def test_extended_fields_are_typed() -> None:
     assert releases["PyHANDLE", "Close"].handle_is_receiver
     assert releases["user32", "CloseClipboard"].takes_no_handle
     assert releases["user32", "CloseClipboard"].arg_index == -1
+
+
+def test_rules_survive_a_json_round_trip() -> None:
+    """The project cache stores rules as ``dataclasses.asdict`` JSON."""
+    rules = list(win32_rules().acquires) + list(packaged_table().acquires.values())
+    for rule in rules:
+        data = json.loads(json.dumps(dataclasses.asdict(rule)))
+        again = AcquireRule(**data)
+        assert again == rule and hash(again) == hash(rule), rule.name
 
 
 def test_the_engine_gets_the_clusapi_pack_only() -> None:
