@@ -29,7 +29,7 @@ import os
 
 from handlelint.config import Config
 from handlelint.findings import Finding
-from handlelint.prefilter import mentions_clus, mentions_tracked_name
+from handlelint.prefilter import mentions_tracked_name
 from handlelint.packs import configured_acquires, engine_table
 from handlelint.project.layout import find_root
 from handlelint.project.vocabulary import mentions, vocabulary
@@ -77,9 +77,10 @@ def in_project_vocabulary(data: bytes, config: Config, path: str) -> bool:
 
 def _mentions_tracked(data: bytes, config: Config) -> bool:
     extra = frozenset(config.releasers) | frozenset(config.dll_names)
-    if not (extra or config.acquire) and not mentions_clus(data):
+    lowered = data.lower()
+    if not (extra or config.acquire) and b"clus" not in lowered:
         return False  # the common case: decided before the rule table is even loaded
-    return mentions_tracked_name(data, table_for(config), extra)
+    return mentions_tracked_name(data, table_for(config), extra, lowered=lowered)
 
 
 def check_source(source: str | bytes, path: str = "<string>", config: Config | None = None,

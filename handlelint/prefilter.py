@@ -1,9 +1,19 @@
 """The prefilter: a file whose text mentions no tracked name is never parsed.
 
-Every name of the packaged rule table contains "clus" in some case, so the search is one
-lower-case substring scan (C speed, about the cost of reading the file); only at each
-"clus" found is the identifier around it compared with "clusapi" and the table's names.
-Configured names, which need not contain "clus", get a word pattern of their own.
+The question is answered by a few whole-text searches in C (``bytes.find`` over a fixed
+vocabulary), never by a Python loop over every place a common word occurs, so a file
+holding a million "cluster" words costs a few passes over its bytes:
+
+1. "clus" in any case (the text lowered once): every name of the packaged table holds
+   it, so without configured names most files stop here;
+2. "clusapi" in any case: a DLL object, a ``PCLUSAPI_*`` typedef or a receiver such as
+   ``self._clusapi`` (the resolver accepts it in any case);
+3. each *anchor* of the vocabulary, case-sensitive: the spelling of "clus" inside the
+   names ("Clus" in ``OpenCluster``, "CLUS" in ``PCLUSTER_REG_CLOSE_BATCH``). API names
+   are matched exactly by the resolver, so a lower-case "cluster" can never be one; only
+   where an anchor occurs is the identifier around it compared with the names (a file
+   full of ``ClusterManager`` pays per occurrence, one full of "cluster" does not);
+4. configured names that hold no "clus", by one word pattern.
 """
 
 from __future__ import annotations
@@ -13,34 +23,35 @@ import re
 
 from handlelint.rules import RuleTable
 
-_IDENTIFIER = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
+_IDENTIFIER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
 @functools.lru_cache(maxsize=8)
-def _split(names: frozenset[str]) -> tuple[frozenset[bytes], re.Pattern[bytes] | None]:
-    """The "clus" names in lower case, and a word pattern for the others (if any)."""
-    clus = frozenset(n.lower().encode("utf-8") for n in names if "clus" in n.lower())
+def _vocabulary(names: frozenset[str]
+                ) -> tuple[frozenset[bytes], frozenset[bytes], re.Pattern[bytes] | None]:
+    """The anchors, the "clus" names (exact bytes), and a word pattern for the others."""
+    clus = frozenset(n.encode("utf-8") for n in names if "clus" in n.lower())
+    anchors = frozenset(word[word.lower().find(b"clus"):][:4] for word in clus)
     others = sorted(n for n in names if "clus" not in n.lower())
     if not others:
-        return clus, None
+        return anchors, clus, None
     alternation = b"|".join(re.escape(n.encode("utf-8")) for n in others)
-    return clus, re.compile(rb"\b(?:" + alternation + rb")\b")
+    return anchors, clus, re.compile(rb"\b(?:" + alternation + rb")\b")
 
 
-def _clus_words(data: bytes, names: frozenset[bytes]) -> bool:
-    low = data.lower()
-    at = low.find(b"clus")
-    size = len(low)
+def _anchored_word(data: bytes, anchor: bytes, names: frozenset[bytes]) -> bool:
+    """Is some identifier holding ``anchor`` one of ``names``?"""
+    at = data.find(anchor)
+    size = len(data)
     while at >= 0:
-        start, end = at, at + 4
-        while start > 0 and low[start - 1] in _IDENTIFIER:
+        start, end = at, at + len(anchor)
+        while start > 0 and data[start - 1] in _IDENTIFIER:
             start -= 1
-        while end < size and low[end] in _IDENTIFIER:
+        while end < size and data[end] in _IDENTIFIER:
             end += 1
-        word = low[start:end]
-        if b"clusapi" in word or word in names:
+        if data[start:end] in names:
             return True
-        at = low.find(b"clus", end)
+        at = data.find(anchor, end)
     return False
 
 
@@ -53,10 +64,18 @@ def mentions_clus(data: bytes) -> bool:
     return b"clus" in data.lower()
 
 
-def mentions_tracked_name(data: bytes, table: RuleTable, extra: frozenset[str] = frozenset()
-                          ) -> bool:
-    """Does ``data`` contain "clusapi" (any case) or a name the analysis tracks?"""
-    clus, others = _split(table.tracked_names | extra)
-    if _clus_words(data, clus):
+def mentions_tracked_name(data: bytes, table: RuleTable, extra: frozenset[str] = frozenset(),
+                          *, lowered: bytes | None = None) -> bool:
+    """Does ``data`` contain "clusapi" (any case) or a name the analysis tracks?
+
+    ``lowered`` is ``data.lower()`` when the caller has it already.
+    """
+    anchors, clus, others = _vocabulary(table.tracked_names | extra)
+    low = data.lower() if lowered is None else lowered
+    if b"clusapi" in low:
         return True
+    if clus and b"clus" in low:
+        for anchor in sorted(anchors):
+            if anchor in data and _anchored_word(data, anchor, clus):
+                return True
     return others is not None and others.search(data) is not None

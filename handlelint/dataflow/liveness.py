@@ -1,16 +1,26 @@
-"""Which names may still be read after each node: a backward pass that keeps states small.
+"""Where each name is read for the last time: a sparse backward pass that keeps states small.
 
 A name that no later node mentions can be forgotten once its handle can no longer leak
-(released, null or escaped): nothing after it can use, release or lose that handle
-through this name. Forgetting such names keeps each state as small as the handles live
-at that point, which is what makes long functions linear (a function with 2,000
-branches, each opening and closing its own handle, would otherwise carry 2,000 names
-through every later node).
+(released, null or escaped), or once another name holds the same handle: nothing after
+it can use, release or lose that handle through this name. Forgetting such names keeps
+each state as small as the handles live at that point (a function with 2,000 branches,
+each opening and closing its own handle, would otherwise carry 2,000 names through every
+later node), and collapses chains of aliases (``a1 = a0``, ``a2 = a1``, ...) to the
+last link.
+
+The pass is sparse. Only *candidates* are followed: names a node of the graph may bind
+to a handle (assignment, walrus, ``for``, ``with ... as``, ``except ... as`` and ``case``
+targets, and names passed to a call, which an out-parameter acquire binds); other
+names never hold a handle, and a name the pass does not know is simply never forgotten.
+Each candidate gets an *interval* of the nodes in reverse postorder, from its first to
+its last mention, stretched over the loops it is mentioned in, and dies where an edge
+leaves it. No set of live names is kept per node: the work is one scan of the graph
+plus, at each join, the span of the nodes it joins (linear for code of bounded nesting).
 
 Every name mentioned in a node's own part counts as read (for a loop header its target,
-for an ``except`` clause its name, for a nested ``def`` its decorators and name), so
-the pass keeps too much rather than too little; only a plain ``name = ...`` assignment
-kills, as the assigned name's earlier value cannot be read past it.
+for an ``except`` clause its name, for a nested ``def`` its decorators and name), and no
+assignment ends an interval early, so the pass keeps names too long rather than too
+short.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from __future__ import annotations
 import libcst as cst
 
 from handlelint.cfg.model import CFG, Node, NodeKind
+from handlelint.dataflow.lattice import LEAKY, Env
 from handlelint.walk import preorder
 
 #: Graphs at least this large forget dead names as they go (small ones need not pay).
@@ -39,41 +50,132 @@ def _parts(node: Node) -> list[cst.CSTNode]:
     return [element]
 
 
-def _mentions(node: Node) -> frozenset[str]:
-    names = set()
+def _targets(target: cst.CSTNode, out: set[str]) -> None:
+    """Names bound by an assignment target (tuples, lists and starred included)."""
+    if isinstance(target, cst.Name):
+        out.add(target.value)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            _targets(element.value, out)
+    elif isinstance(target, cst.StarredElement):
+        _targets(target.value, out)
+
+
+def _scan(node: Node) -> tuple[set[str], set[str]]:
+    """The names a node mentions, and those it may bind to a handle."""
+    mentions: set[str] = set()
+    binds: set[str] = set()
     for part in _parts(node):
         for sub in preorder(part):
-            if isinstance(sub, cst.Name):
-                names.add(sub.value)
-    return frozenset(names)
-
-
-def _kills(node: Node) -> frozenset[str]:
+            kind = type(sub)
+            if kind is cst.Name:
+                mentions.add(sub.value)  # type: ignore[attr-defined]
+            elif kind is cst.NamedExpr:
+                _targets(sub.target, binds)  # type: ignore[attr-defined]
+            elif kind is cst.Call:
+                for arg in sub.args:  # type: ignore[attr-defined]
+                    value = arg.value
+                    if type(value) is cst.Call and value.args:
+                        value = value.args[0].value  # byref(x), pointer(x)
+                    if type(value) is cst.Name:
+                        binds.add(value.value)
     element = node.element
     if isinstance(element, cst.Assign):
-        targets = [t.target for t in element.targets]
-        value_names = {n.value for n in preorder(element.value) if isinstance(n, cst.Name)}
-        return frozenset(t.value for t in targets
-                         if isinstance(t, cst.Name) and t.value not in value_names)
-    return frozenset()
+        for target in element.targets:
+            _targets(target.target, binds)
+    elif isinstance(element, cst.AnnAssign):
+        _targets(element.target, binds)
+    elif isinstance(element, cst.WithItem) and element.asname is not None:
+        _targets(element.asname.name, binds)
+    elif isinstance(element, (cst.For, cst.ExceptHandler, cst.ExceptStarHandler,
+                              cst.MatchCase)):
+        binds |= mentions
+    return mentions, binds
 
 
-def live_after(cfg: CFG) -> dict[int, frozenset[str]]:
-    """For each reachable node, the names some node after it may read."""
+class Liveness:
+    """Per node, the candidate names whose live range ends there (see the module)."""
+
+    __slots__ = ("dying",)
+
+    def __init__(self, dying: dict[int, list[str]]) -> None:
+        self.dying = dying
+
+    def forget(self, env: Env, node: int) -> None:
+        """Drop from ``env`` the names that die at ``node`` and may be dropped.
+
+        A dying name goes when none of its handles can leak any more, or when each
+        handle that can is held by another name as well (an alias: the handle is not
+        lost, and the later name reports it).
+        """
+        dying = self.dying.get(node)
+        if not dying:
+            return
+        names = env.names
+        holders: dict[int, int] | None = None
+        for name in dying:
+            sites = names.get(name)
+            if sites is None:
+                continue
+            leaky = [s for s in sites if env.sites.get(s, {}).keys() & LEAKY]
+            if leaky:
+                if holders is None:
+                    holders = {}
+                    for held in names.values():
+                        for site in held:
+                            holders[site] = holders.get(site, 0) + 1
+                if any(holders.get(s, 0) < 2 for s in leaky):
+                    continue
+                for site in sites:
+                    holders[site] -= 1
+            del names[name]
+
+
+def live_after(cfg: CFG) -> Liveness:
+    """The names that die at each reachable node of ``cfg`` (see the module docstring).
+
+    Nodes are numbered in reverse postorder; a candidate's *interval* runs from its
+    first to its last mention, stretched over every loop it is mentioned in (a back
+    edge ``u -> h`` with ``h`` inside the interval stretches it to ``u``: the value may
+    be read again on the next iteration). Past its interval a name is dead, since only
+    a back edge leads to a lower number. A name is looked at where an edge leaves its
+    interval: at node ``y``, the names whose interval ends between ``y``'s lowest
+    forward predecessor and ``y``.
+    """
     order = cfg.reachable()
-    mentions = {nid: _mentions(cfg.nodes[nid]) for nid in order}
-    kills = {nid: _kills(cfg.nodes[nid]) for nid in order}
-    live_in: dict[int, frozenset[str]] = {nid: mentions[nid] for nid in order}
-    live_out: dict[int, frozenset[str]] = {nid: frozenset() for nid in order}
-    changed = True
-    while changed:
-        changed = False
-        for nid in reversed(order):
-            out: frozenset[str] = frozenset()
-            for succ, _ in cfg.nodes[nid].succ:
-                out |= live_in.get(succ, frozenset())
-            if out != live_out[nid]:
-                live_out[nid] = out
-                live_in[nid] = (out - kills[nid]) | (mentions[nid] - kills[nid])
-                changed = True
-    return live_out
+    rank = {nid: i for i, nid in enumerate(order)}
+    last: dict[str, int] = {}
+    candidates: set[str] = set()
+    # reach[i]: the highest source of a back edge whose header is at i or before.
+    reach = list(range(len(order)))
+    lowest: list[int] = list(range(len(order)))
+    for i, nid in enumerate(order):
+        node = cfg.nodes[nid]
+        for succ, _ in node.succ:
+            j = rank.get(succ)
+            if j is None:
+                continue
+            if j <= i:
+                reach[j] = max(reach[j], i)
+            elif i < lowest[j]:
+                lowest[j] = i
+        named, binds = _scan(node)
+        candidates |= binds
+        for name in named:
+            last[name] = i
+    for i in range(1, len(reach)):
+        reach[i] = max(reach[i], reach[i - 1])
+    ends: dict[int, list[str]] = {}
+    for name in candidates:
+        end = last.get(name)
+        if end is None:
+            continue
+        while reach[end] > end:
+            end = reach[end]
+        ends.setdefault(end, []).append(name)
+    dying: dict[int, list[str]] = {}
+    for i, nid in enumerate(order):
+        found = [name for j in range(lowest[i], i) for name in ends.get(j, ())]
+        if found:
+            dying[nid] = found
+    return Liveness(dying)

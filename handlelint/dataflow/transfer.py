@@ -29,6 +29,7 @@ from handlelint.dataflow.calls import (
 from handlelint.dataflow.conditions import derived_null_check, refine
 from handlelint.syntax import constant_truth, dotted
 from handlelint.dataflow.lattice import LEAKY, Env, Origin, join, leak_origin
+from handlelint.dataflow.liveness import Liveness
 from handlelint.dataflow.predicates import Predicates
 from handlelint.positions import Positions
 from handlelint.rules import AcquireRule
@@ -72,7 +73,7 @@ class HandleTransfer(CallEffects):
         self._line = 1
         self._node = 0
         #: Names read after each node (see :mod:`~handlelint.dataflow.liveness`), if known.
-        self.live: dict[int, frozenset[str]] | None = None
+        self.live: Liveness | None = None
         #: Predicates whose truth is tracked as facts (see ``predicates``).
         self.predicates = Predicates()
 
@@ -458,12 +459,9 @@ class HandleTransfer(CallEffects):
         return env
 
     def _forget_dead_names(self, env: Env) -> None:
-        """Drop names nothing reads any more, where their handles can no longer leak."""
+        """Drop the names whose live range ends here (see :mod:`.liveness`)."""
         assert self.live is not None
-        live = self.live.get(self._node, frozenset())
-        for name in [n for n in env.names if n not in live]:
-            if all(not (env.sites.get(s, {}).keys() & LEAKY) for s in env.names[name]):
-                del env.names[name]
+        self.live.forget(env, self._node)
 
     def _refine(self, env: Env, test: cst.BaseExpression, side: bool,
                 key: str | None) -> Env | None:
