@@ -1,4 +1,4 @@
-"""Print issue 3's four cost ratios, measured in one run, A and B alternated.
+"""Print the Performance ratios of the README, measured in one run, A and B alternated.
 
     python bench/run.py            # full run (a few minutes)
     python bench/run.py --quick    # smaller inputs, fewer rounds
@@ -191,6 +191,30 @@ def bench_rss(path: str, rounds: int) -> tuple[float, float, float, float, str]:
     return ratio, a, b, base, f"exit {status}, {lines} lines printed"
 
 
+# --- 5. the prefilter on 20 MB of "cluster" words / reading the file ------------------------
+
+
+def cluster_words_file(path: Path, size: int = 20_000_000) -> int:
+    """Write ``size`` bytes of code full of the word "cluster"; how many it holds."""
+    line = b"    state = cluster_state(cluster, 'cluster', cluster.id)  # the cluster\n"
+    data = line * (size // len(line))
+    path.write_bytes(data)
+    return data.count(b"cluster")
+
+
+def bench_prefilter(path: Path, rounds: int) -> tuple[float, float, float, bool]:
+    """The prefilter's question on the file / reading it (what the command line does)."""
+    from handlelint.config import Config
+    from handlelint.engine import passes_prefilter
+
+    config = Config()
+    data = path.read_bytes()
+    passed = passes_prefilter(data, config)
+    ratio, a, b = alternate(timed(lambda: passes_prefilter(data, config)),
+                            timed(path.read_bytes), max(rounds, 5))
+    return ratio, a, b, passed
+
+
 # --- main ---------------------------------------------------------------------------------
 
 
@@ -202,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller inputs, 3 rounds")
     parser.add_argument("--rounds", type=int, default=None, help="rounds per ratio")
-    parser.add_argument("--only", default="1234", help="which ratios to measure, e.g. 13")
+    parser.add_argument("--only", default="12345", help="which ratios to measure, e.g. 13")
     args = parser.parse_args(argv)
 
     rounds = args.rounds or (3 if args.quick else 5)
@@ -255,6 +279,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"{a:.0f} MB / {b:.0f} MB (import libcst alone: {base:.0f} MB; "
                   f"handlelint {note})")
             results.append(("peak RSS handlelint / bare parse", r, 3.0))
+
+        if "5" in args.only:
+            big_file = tmp / "cluster_words.py"
+            words = cluster_words_file(big_file)
+            r, a, b, passed = bench_prefilter(big_file, rounds)
+            print(f"5. prefilter / reading the file, 20 MB holding {words} \"cluster\" words: "
+                  f"{a * 1000:.1f} ms / {b * 1000:.1f} ms (passes: {passed}, expected False)")
+            results.append(("prefilter / read, 20 MB of 'cluster'", r, 3.0))
 
     print()
     print("ratios:")

@@ -62,7 +62,8 @@ def generated_module(n: int) -> str:
     blocks = []
     for i in range(n):
         blocks.append(
-            f"CONST_{i} = {i}\nNAME_{i} = 'name-{i}'\nTABLE_{i} = {{'a': {i}, 'b': [{i}, {i + 1}]}}\n\n\n"
+            f"CONST_{i} = {i}\nNAME_{i} = 'name-{i}'\n"
+            f"TABLE_{i} = {{'a': {i}, 'b': [{i}, {i + 1}]}}\n\n\n"
             f"class Record{i}:\n    def __init__(self, value):\n        self.value = value\n\n"
             f"    def get(self):\n        return self.value + CONST_{i}\n\n\n"
             f"def build_{i}(x):\n    if x > {i}:\n        return Record{i}(x)\n"
@@ -76,7 +77,8 @@ def branches(n: int) -> str:
     for i in range(n):
         out.append(f"    if x == {i}:\n        h{i} = clusapi.OpenCluster(name)\n"
                    f"        if h{i}:\n            try:\n"
-                   f"                total += clusapi.GetClusterInformation(h{i}, None, None, None)\n"
+                   f"                total += clusapi.GetClusterInformation(h{i}, None, None,"
+                   f" None)\n"
                    f"            finally:\n                clusapi.CloseCluster(h{i})\n")
     out.append("    return total\n")
     return "".join(out)

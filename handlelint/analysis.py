@@ -131,6 +131,9 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
     name = "<module>" if isinstance(scope, cst.Module) else scope.name.value
     if cfg is None:
         cfg = build_cfg(name, scope, positions, strict=strict)
+    if cfg.too_complex:
+        line = positions.line(scope, 1)
+        return [Finding(line, 0, "HDL000", f"'{name}' is {cfg.too_complex}")]
     transfer = _transfer(scope, index, positions, resolver)
     if len(cfg.nodes) >= LIVENESS_MIN_NODES:
         transfer.live = live_after(cfg)

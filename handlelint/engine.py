@@ -107,7 +107,8 @@ def check_source(source: str | bytes, path: str = "<string>", config: Config | N
     except SourceError as exc:
         if exc.python_rejects and not report_python_errors:
             return []
-        return [Finding(exc.line, 0, "HDL000", f"cannot analyse the file: {exc.message}")]
+        return [Finding(exc.line, exc.column, "HDL000",
+                        f"cannot analyse the file: {exc.message}")]
     except Exception as exc:  # per-file isolation: any bug becomes HDL000
         if strict:
             raise

@@ -6,8 +6,10 @@ the engine has anyway from its pre-check, carries positions for free. Statements
 calls correspond one to one between the two trees, and both lists come out in source
 order (libcst by a source-ordered walk, ``ast`` by sorting on start position, outer
 node first), so zipping them gives each libcst node its position. Each pair is
-verified (statement kind, callee name); on any mismatch the index falls back to
-libcst's own ``PositionProvider``, which is slower but always right.
+verified (statement kind, callee name); on any mismatch, or where the running
+interpreter's ``ast`` rejects syntax libcst accepts, the index falls back to libcst's
+own ``PositionProvider``, which is slower but always right (its character columns are
+turned into the same UTF-8 offsets).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def _ast_statements_and_calls(tree: ast.Module) -> tuple[list[ast.stmt], list[as
 class Positions:
     """Positions (1-based line, 0-based column) of the statements and calls of a module."""
 
-    def __init__(self, tree: ast.Module, module: cst.Module,
+    def __init__(self, tree: ast.Module | None, module: cst.Module,
                  cst_stmts: Sequence[cst.CSTNode] | None = None,
                  cst_calls: Sequence[cst.Call] | None = None) -> None:
         """Index ``module``; pass its statements and calls in source order if known."""
@@ -80,7 +82,7 @@ class Positions:
                     cst_calls.append(node)
                 elif isinstance(node, _STATEMENTS):
                     cst_stmts.append(node)
-        if not self._align(tree, cst_stmts, cst_calls):
+        if tree is None or not self._align(tree, cst_stmts, cst_calls):
             self._fallback(module)
 
     def _align(self, tree: ast.Module, cst_stmts: Sequence[cst.CSTNode],
@@ -106,9 +108,14 @@ class Positions:
     def _fallback(self, module: cst.Module) -> None:
         self._pos.clear()
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        lines = module.code.splitlines()
         for node, rng in wrapper.resolve(PositionProvider).items():
             if isinstance(node, (cst.Call, *_STATEMENTS)):
-                self._pos[id(node)] = (rng.start.line, rng.start.column)
+                line, column = rng.start.line, rng.start.column
+                text = lines[line - 1] if 0 < line <= len(lines) else ""
+                if column and not text[:column].isascii():
+                    column = len(text[:column].encode("utf-8"))  # as ``ast``: UTF-8 bytes
+                self._pos[id(node)] = (line, column)
                 self._keep.append(node)
 
     def get(self, node: cst.CSTNode) -> Pos | None:

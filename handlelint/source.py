@@ -4,12 +4,21 @@ Every step that can fail on hostile input fails here, as a :class:`SourceError` 
 turns into HDL000, so the later stages only ever see a decoded text, an ``ast`` tree
 and a libcst tree of the same source.
 
+What is valid Python is decided by libcst's parser, whose grammar (Python 3.0 to 3.14)
+does not depend on the interpreter that runs the tool: a file with ``type X = int`` is
+analysed on Python 3.11 as on 3.13. Python's own ``ast`` is only an accelerator: where
+it accepts the file, its tree gives positions for free (see ``positions``); where it
+rejects a file libcst accepts, the positions come from libcst instead. Where libcst
+rejects a file, the HDL000 names the line and column at fault (libcst's, or Python's
+when libcst's tokenizer gives none).
+
 Deep nesting is the dangerous input: libcst's parser and its tree walks recurse once per
 nesting level and overflow Python's recursion limit (or the C stack). The guard is
 twofold: Python's own parser runs first under the ordinary recursion limit, so code too
-deep for Python itself is refused cheaply (HDL000), and :func:`run_with_big_stack` runs
-the whole analysis of a file in a worker thread with a large stack and a raised
-recursion limit, so every depth Python accepts is safe for libcst and the analysis.
+deep for Python itself is refused cheaply (HDL000) before libcst sees it, and
+:func:`run_with_big_stack` runs the whole analysis of a file in a worker thread with a
+large stack and a raised recursion limit, so every depth Python accepts is safe for
+libcst and the analysis.
 """
 
 from __future__ import annotations
@@ -38,14 +47,18 @@ T = TypeVar("T")
 
 
 class SourceError(Exception):
-    """The file cannot be analysed; ``line`` is where the problem is (1 when unknown)."""
+    """The file cannot be analysed; ``line`` and ``column`` (0-based) say where, if known."""
 
-    def __init__(self, message: str, line: int = 1, *, python_rejects: bool = False) -> None:
+    def __init__(self, message: str, line: int = 1, *, python_rejects: bool = False,
+                 column: int = 0, too_deep: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.column = column
         #: True when Python's own parser rejects the file (flake8 reports E999 for it).
         self.python_rejects = python_rejects
+        #: True when the nesting is too deep to hand the file to libcst at all.
+        self.too_deep = too_deep
 
 
 @dataclass(frozen=True)
@@ -53,7 +66,8 @@ class ParsedSource:
     """The decoded text of a file with both of its trees."""
 
     text: str
-    tree: ast.Module
+    #: Python's tree, or None where the running interpreter's grammar rejects the file.
+    tree: ast.Module | None
     module: cst.Module
 
 
@@ -77,33 +91,66 @@ def parse_python(text: str) -> ast.Module:
             warnings.simplefilter("ignore")
             return ast.parse(text)
     except SyntaxError as exc:
-        raise SourceError(f"syntax error: {exc.msg}", exc.lineno or 1,
-                          python_rejects=True) from exc
+        deep = any(word in (exc.msg or "") for word in _TOO_DEEP)
+        column = max((exc.offset or 1) - 1, 0)
+        raise SourceError(f"syntax error: {exc.msg}", exc.lineno or 1, column=column,
+                          python_rejects=True, too_deep=deep) from exc
     except RecursionError as exc:
         raise SourceError("too deeply nested: Python's own parser gives up",
-                          python_rejects=True) from exc
+                          python_rejects=True, too_deep=True) from exc
     except (ValueError, MemoryError) as exc:
         raise SourceError(f"Python cannot parse the file: {exc or type(exc).__name__}",
-                          python_rejects=True) from exc
+                          python_rejects=True, too_deep=True) from exc
     finally:
         sys.setrecursionlimit(limit)
 
 
 def parse(text: str) -> ParsedSource:
-    """Parse ``text`` with Python's parser (a pre-check) and then with libcst."""
-    tree = parse_python(text)
+    """Parse ``text`` with libcst, Python's parser first (a depth guard and positions).
+
+    libcst decides what is valid: a file Python's grammar rejects but libcst accepts
+    (newer syntax on an older interpreter) is analysed, without an ``ast`` tree.
+    """
+    tree: ast.Module | None = None
+    python_error: SourceError | None = None
+    try:
+        tree = parse_python(text)
+    except SourceError as exc:
+        if exc.too_deep:
+            raise
+        python_error = exc
     import libcst as cst
 
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         where = _LIBCST_WHERE.search(exc.message)
-        line, column = (int(where[1]), int(where[2])) if where else (exc.raw_line, 0)
-        raise SourceError(f"libcst cannot parse line {line}, column {column}, which Python "
-                          f"accepts", line) from exc
+        if python_error is not None:  # both reject: Python's position is the sharper
+            line, column = python_error.line, python_error.column
+        elif where:
+            line, column = int(where[1]), int(where[2])
+        else:
+            line, column = exc.raw_line, exc.raw_column
+        if python_error is not None:
+            raise SourceError(f"syntax error: {_reason(exc.message)}", line, column=column,
+                              python_rejects=True) from exc
+        raise SourceError(f"libcst cannot parse line {line}, column {column + 1}, which "
+                          f"Python accepts", line, column=column) from exc
     except RecursionError as exc:
         raise SourceError("too deeply nested for libcst") from exc
     return ParsedSource(text, tree, module)
+
+
+def _reason(message: str) -> str:
+    """libcst's reason without its position, shortened: "expected one of ...", ..."""
+    reason = _LIBCST_WHERE.sub("", message.splitlines()[0] if message else "")
+    reason = reason.replace("parser error: ", "").replace("tokenizer error: ", "").strip(": ")
+    return reason if len(reason) <= 80 else reason[:77] + "..."
+
+
+#: Words of Python's messages for nesting its parser cannot take (not grammar errors).
+_TOO_DEEP = ("too many nested", "too deeply nested", "too complex", "overflow",
+             "too many statically nested")
 
 
 def run_with_big_stack(fn: Callable[[], T]) -> T:
@@ -136,4 +183,4 @@ def run_with_big_stack(fn: Callable[[], T]) -> T:
 
 _stack_lock = threading.Lock()
 #: libcst's native parser says where it stopped as "error at LINE:COLUMN".
-_LIBCST_WHERE = re.compile(r"error at (\d+):(\d+)")
+_LIBCST_WHERE = re.compile(r"error at (\d+):(\d+):?")

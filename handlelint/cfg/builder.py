@@ -36,6 +36,18 @@ class UnsupportedNode(Exception):
     """Raised in strict mode for a statement kind the builder does not model."""
 
 
+#: Work budget of a scope: the nodes of its ``finally`` copies (bodies inlined once more
+#: per way out) may outnumber the other nodes by this factor, plus a fixed allowance.
+#: ``finally`` nested in ``finally`` doubles per level; past the budget the scope is
+#: reported as too complex (HDL000) instead of built.
+COPY_FACTOR = 16
+COPY_ALLOWANCE = 5_000
+
+
+class TooComplex(Exception):
+    """The scope's ``finally`` copies ran past its work budget."""
+
+
 @dataclass
 class _Loop:
     head: int
@@ -56,6 +68,8 @@ class _Cleanup:
     suppress: str = ""
     exc_entry: int | None = None
     swallowed: Pending = field(default_factory=list)
+    #: The line of the ``try`` or ``with`` statement (for the too-complex message).
+    line: int = 0
 
 
 _Frame = Union[_Loop, _Handlers, _Cleanup]
@@ -135,6 +149,11 @@ class Builder:
         self._last_line = positions.line(scope, 1)
         #: Names bound to a literal tuple or list (``handles = (hg, hr)``), as last built.
         self._literals: dict[str, cst.Tuple | cst.List] = {}
+        #: Nodes built inside finished copies, copies made, and where the copy in
+        #: progress (outermost) started.
+        self._copied = 0
+        self._copies = 0
+        self._copy_start: int | None = None
 
     # -- entry points -----------------------------------------------------------------
 
@@ -181,13 +200,32 @@ class Builder:
             self._raise_exit = self.cfg.add(NodeKind.RAISE_EXIT, None, 0, "raise").id
         return self._raise_exit
 
+    def _copy(self, frame: _Cleanup) -> None:
+        """Build one more copy of a cleanup, within the scope's work budget."""
+        nodes = len(self.cfg.nodes)
+        outermost = self._copy_start is None
+        if outermost:
+            self._copy_start = nodes
+        assert self._copy_start is not None
+        self._copies += 1
+        copied = self._copied + nodes - self._copy_start
+        if copied > COPY_FACTOR * (nodes - copied) + COPY_ALLOWANCE:
+            raise TooComplex(f"{self._copies} paths through nested finally at line "
+                             f"{frame.line}")
+        try:
+            frame.build()
+        finally:
+            if outermost:
+                self._copied += len(self.cfg.nodes) - self._copy_start
+                self._copy_start = None
+
     def _exception_copy(self, index: int, frame: _Cleanup) -> int:
         """NOP -> cleanup (built with the outer frames) -> reraise outward [-> swallow]."""
         saved_pending, saved_frames = self.pending, self.frames
         self.frames = saved_frames[:index]
         entry = self.cfg.add(NodeKind.NOP, None, 0, "cleanup on exception")
         self.pending = [(entry.id, EdgeKind.NORMAL)]
-        frame.build()
+        self._copy(frame)
         if self.pending:
             if frame.suppress == "all":
                 node = self.emit(NodeKind.NOP, None, self._last_line, raises=False,
@@ -213,7 +251,7 @@ class Builder:
             frame = saved[i]
             if isinstance(frame, _Cleanup):
                 self.frames = saved[:i]
-                frame.build()
+                self._copy(frame)
         self.frames = saved
 
     def _innermost_loop(self) -> int:
@@ -448,7 +486,8 @@ class Builder:
         cleanup: _Cleanup | None = None
         if stmt.finalbody is not None:
             final_body = stmt.finalbody.body
-            cleanup = _Cleanup(lambda: self.suite(final_body))
+            cleanup = _Cleanup(lambda: self.suite(final_body),
+                               line=self.pos.line(stmt, self._last_line))
             self.frames.append(cleanup)
         handler_ends: Pending = []
         if stmt.handlers:
@@ -493,7 +532,8 @@ class Builder:
         pushed: list[_Cleanup] = []
         for item in stmt.items:
             self.emit(NodeKind.WITH_ENTER, item, line)
-            frame = _Cleanup(self._with_exit(item, line), suppress=_suppression(item.item))
+            frame = _Cleanup(self._with_exit(item, line), suppress=_suppression(item.item),
+                             line=line)
             self.frames.append(frame)
             pushed.append(frame)
         self.suite(stmt.body)
@@ -571,4 +611,14 @@ def build_cfg(name: str, scope: cst.FunctionDef | cst.ClassDef | cst.Module,
     builder = Builder(name, scope, positions, strict=strict)
     line = positions.line(scope, 1) if not isinstance(scope, cst.Module) else 1
     body: Suite = scope.body if isinstance(scope, cst.Module) else scope.body
-    return builder.build(body, line)
+    try:
+        return builder.build(body, line)
+    except TooComplex as exc:
+        # A graph that only ends: summaries see a function that does nothing, and
+        # the scope's own check reports ``too_complex`` as HDL000.
+        cfg = CFG(name, scope, too_complex=f"too complex to analyse: {exc}")
+        entry = cfg.add(NodeKind.ENTRY, scope, line)
+        end = cfg.add(NodeKind.END_EXIT, None, line, "end")
+        cfg.connect(entry.id, end.id, EdgeKind.NORMAL)
+        cfg.entry = entry.id
+        return cfg

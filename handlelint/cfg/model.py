@@ -84,6 +84,8 @@ class CFG:
     scope: cst.CSTNode
     nodes: list[Node] = field(default_factory=list)
     entry: int = 0
+    #: Why the scope was not modelled (its work budget ran out), else "".
+    too_complex: str = ""
 
     def add(self, kind: NodeKind, element: cst.CSTNode | None, line: int,
             label: str = "") -> Node:

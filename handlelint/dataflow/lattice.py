@@ -14,15 +14,19 @@ unexpected one) that the path went through. A leak found with origin ``None`` or
 explicit raise is HDL001; one whose every path needed an unexpected exception is HDL002.
 
 Joins are unions, keeping the best origin per state, so the lattice is finite and the
-solver terminates. Sites no name refers to are dropped once they cannot leak, which
-keeps each state as small as the live handles of the function.
+solver terminates. Names and sites live in persistent tables (:mod:`.table`) that
+copies share, so a node costs what it changes. Sites no name refers to are dropped
+once they cannot leak, which keeps each state as small as the live handles of the
+function.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
+
+from handlelint.dataflow.table import _MISSING, Table
 
 
 class H(enum.Enum):
@@ -61,19 +65,107 @@ def better(a: Optional[Origin], b: Optional[Origin]) -> Optional[Origin]:
 SiteVal = Mapping[H, Optional[Origin]]
 
 
+_NO_SITES: frozenset[int] = frozenset()
+_NO_NAMES: frozenset[str] = frozenset()
+
+
+def _or(a: frozenset[Any], b: frozenset[Any]) -> frozenset[Any]:
+    return a if a is b or b <= a else a | b
+
+
+class Names(Table[str, frozenset[int]]):
+    """Names -> the sites they may hold, with the reverse index site -> names.
+
+    The reverse index answers "does any name still hold this site?" without looking
+    at every name, and records (in ``lost``) the sites that lost their last name
+    since this handle was made: the only sites a node can have orphaned.
+    """
+
+    __slots__ = ("_rev", "lost")
+
+    def __init__(self, items: dict[str, frozenset[int]] | None = None) -> None:
+        super().__init__()
+        self._rev: Table[int, frozenset[str]] = Table()
+        self.lost: set[int] = set()
+        for name, sites in (items or {}).items():
+            self[name] = sites
+
+    def copy(self) -> Names:
+        out = super().copy()
+        assert isinstance(out, Names)
+        out._rev = self._rev.copy()
+        out.lost = set()
+        return out
+
+    def holds(self, site: int) -> bool:
+        """Does some name hold ``site``?"""
+        return site in self._rev
+
+    def __setitem__(self, name: str, sites: frozenset[int]) -> None:
+        old = self.get(name, _NO_SITES)
+        if old == sites:
+            return
+        super().__setitem__(name, sites)
+        self._relink(name, old, sites)
+
+    def pop(self, name: str, default: Any = None) -> Any:
+        old = super().pop(name, _MISSING)
+        if old is _MISSING:
+            return default
+        self._relink(name, old, _NO_SITES)
+        return old
+
+    def _relink(self, name: str, old: frozenset[int], new: frozenset[int]) -> None:
+        rev = self._rev
+        for site in old - new:
+            holders = rev.get(site, _NO_NAMES) - {name}
+            if holders:
+                rev[site] = holders
+            else:
+                rev.pop(site)
+                self.lost.add(site)
+        for site in new - old:
+            rev[site] = rev.get(site, _NO_NAMES) | {name}
+
+    def merged(self, other: Table[str, frozenset[int]],
+               fn: Callable[[frozenset[int], frozenset[int]], frozenset[int]]) -> Names:
+        assert isinstance(other, Names)
+        out = super().merged(other, fn)
+        assert isinstance(out, Names)
+        out._rev = self._rev.merged(other._rev, _or)
+        return out
+
+
+def _states(a: dict[H, Optional[Origin]], b: dict[H, Optional[Origin]]
+            ) -> dict[H, Optional[Origin]]:
+    """One site's states on two paths: the union, the better origin per state."""
+    if a == b:
+        return a
+    merged = dict(a)
+    for st, origin in b.items():
+        merged[st] = better(merged[st], origin) if st in merged else origin
+    return merged
+
+
 class Env:
-    """Names -> sites, and sites -> states with origins. Treated as immutable."""
+    """Names -> sites, and sites -> states with origins. Treated as immutable.
+
+    ``names`` and ``sites`` are persistent tables (:mod:`.table`): a copy shares
+    them, so a state costs what it changes, not what it holds.
+    """
 
     __slots__ = ("names", "sites", "status", "closed", "facts", "derived")
 
-    def __init__(self, names: dict[str, frozenset[int]] | None = None,
-                 sites: dict[int, dict[H, Optional[Origin]]] | None = None,
+    def __init__(self, names: dict[str, frozenset[int]] | Names | None = None,
+                 sites: dict[int, dict[H, Optional[Origin]]] | Table[int, dict[
+                     H, Optional[Origin]]] | None = None,
                  status: dict[str, frozenset[int]] | None = None,
                  closed: frozenset[str] = frozenset(),
                  facts: frozenset[tuple[str, bool]] = frozenset(),
                  derived: frozenset[tuple[str, int, bool]] = frozenset()) -> None:
-        self.names: dict[str, frozenset[int]] = names if names is not None else {}
-        self.sites: dict[int, dict[H, Optional[Origin]]] = sites if sites is not None else {}
+        self.names: Names = names if isinstance(names, Names) else Names(names)
+        self.sites: Table[int, dict[H, Optional[Origin]]] = (
+            sites if isinstance(sites, Table) else Table(sites))
         #: Status variables of out-parameter acquires: 0 (ERROR_SUCCESS) means owned.
         self.status: dict[str, frozenset[int]] = status if status is not None else {}
         #: Untracked names (parameters) that may have been passed to CloseCluster.
@@ -84,8 +176,8 @@ class Env:
         self.derived = derived
 
     def copy(self) -> Env:
-        """A copy whose dicts may be changed (inner state dicts are replaced, not edited)."""
-        return Env(dict(self.names), dict(self.sites), dict(self.status), self.closed,
+        """A copy whose tables may be changed (inner state dicts are replaced, not edited)."""
+        return Env(self.names.copy(), self.sites.copy(), dict(self.status), self.closed,
                    self.facts, self.derived)
 
     def __eq__(self, other: object) -> bool:
@@ -99,7 +191,16 @@ class Env:
 
     def __repr__(self) -> str:
         sites = {s: sorted(st.value for st in v) for s, v in self.sites.items()}
-        return f"Env(names={self.names!r}, sites={sites!r})"
+        return f"Env(names={dict(self.names.items())!r}, sites={sites!r})"
+
+    def orphans(self, fresh: set[int]) -> list[int]:
+        """Sites no name holds among those that could have lost their last name here.
+
+        Those are the sites whose last name was rebound or dropped since this state
+        was copied, and the ``fresh`` sites acquired meanwhile.
+        """
+        names = self.names
+        return [s for s in sorted(names.lost | fresh) if s in self.sites and not names.holds(s)]
 
     def with_origin(self, origin: Origin) -> Env:
         """This state on a path that now carries ``origin`` (where it has none yet)."""
@@ -113,19 +214,12 @@ class Env:
 
 def join(a: Env, b: Env) -> Env:
     """The union of two states, keeping the better origin per site state."""
-    names = _union(a.names, b.names)
-    sites_out = dict(a.sites)
-    for site, val in b.sites.items():
-        mine_val = sites_out.get(site)
-        if mine_val is None:
-            sites_out[site] = val
-        elif mine_val != val:
-            merged = dict(mine_val)
-            for st, origin in val.items():
-                merged[st] = better(merged[st], origin) if st in merged else origin
-            sites_out[site] = merged
+    if a is b:
+        return a
+    names = a.names.merged(b.names, _or)
+    sites = a.sites.merged(b.sites, _states)
     status = _union(a.status, b.status) if b.status else dict(a.status)
-    return Env(names, sites_out, status, a.closed | b.closed, a.facts & b.facts,
+    return Env(names, sites, status, a.closed | b.closed, a.facts & b.facts,
                a.derived & b.derived)
 
 

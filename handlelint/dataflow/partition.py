@@ -27,6 +27,7 @@ from typing import Mapping, Optional
 from handlelint.cfg.model import CFG, EdgeKind, Node
 from handlelint.dataflow.lattice import Env, join
 from handlelint.dataflow.predicates import find_predicates
+from handlelint.dataflow.quiet import is_quiet, quiet_names
 from handlelint.dataflow.solver import Solver
 from handlelint.dataflow.transfer import HandleTransfer
 
@@ -77,9 +78,19 @@ class PartitionedTransfer:
 
     def __init__(self, inner: HandleTransfer) -> None:
         self.inner = inner
+        self._quiet: dict[int, tuple[frozenset[str], frozenset[str]] | None] = {}
+        self._flags = frozenset(inner.predicates.keys_of_name)
 
     def __call__(self, node: Node, state: Split) -> Mapping[EdgeKind, Optional[Split]]:
         self.inner.begin(node.id)
+        if node.id in self._quiet:
+            names = self._quiet[node.id]
+        else:
+            names = self._quiet[node.id] = quiet_names(node)
+        live = self.inner.live
+        if (names is not None and (live is None or node.id not in live.dying)
+                and all(is_quiet(names, env, self._flags) for env in state.parts.values())):
+            return {EdgeKind.NORMAL: state}
         if len(state.parts) == 1:
             (env,) = state.parts.values()
             return {kind: Split.of(out) for kind, out in self.inner(node, env).items()

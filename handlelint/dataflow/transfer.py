@@ -440,21 +440,20 @@ class HandleTransfer(CallEffects):
         env = work.env
         if self.live is not None:
             self._forget_dead_names(env)
-        held: set[int] = set()
-        for sites in env.names.values():
-            held |= sites
-        for site in [s for s in env.sites if s not in held]:
+        for site in env.orphans(work.fresh):
             leaky, origin = leak_origin(env.sites.pop(site))
             if leaky:
                 kind = ("discard" if site in work.fresh
                         else "reacquire" if site in work.shadowed else lost_kind)
                 self._record_leak(LeakEvent(site, kind, self._line, origin, self._node))
-        for name in [n for n, sites in env.status.items() if not sites & env.sites.keys()]:
+        for name in [n for n, sites in env.status.items()
+                     if not any(s in env.sites for s in sites)]:
             del env.status[name]
         if env.derived:
             env.derived = frozenset(d for d in env.derived if d[1] in env.sites)
         if work.exc is not None:
-            for site in [s for s in work.exc.sites if s not in held and s in work.fresh]:
+            for site in [s for s in work.fresh if s in work.exc.sites
+                         and not env.names.holds(s)]:
                 del work.exc.sites[site]
         return env
 
