@@ -8,11 +8,12 @@ holding a million "cluster" words costs a few passes over its bytes:
    it, so without configured names most files stop here;
 2. "clusapi" in any case: a DLL object, a ``PCLUSAPI_*`` typedef or a receiver such as
    ``self._clusapi`` (the resolver accepts it in any case);
-3. each *anchor* of the vocabulary, case-sensitive: the spelling of "clus" inside the
-   names ("Clus" in ``OpenCluster``, "CLUS" in ``PCLUSTER_REG_CLOSE_BATCH``). API names
-   are matched exactly by the resolver, so a lower-case "cluster" can never be one; only
-   where an anchor occurs is the identifier around it compared with the names (a file
-   full of ``ClusterManager`` pays per occurrence, one full of "cluster" does not);
+3. the *anchors* of the vocabulary, case-sensitive, in one regular expression: the
+   spellings of "clus" inside the names ("Clus" in ``OpenCluster``, "CLUS" in
+   ``PCLUSTER_REG_CLOSE_BATCH``). API names are matched exactly by the resolver, so a
+   lower-case "cluster" can never be one; only where an anchor occurs is the
+   identifier around it compared with the names (a file full of ``ClusterManager``
+   pays per occurrence, one full of "cluster" does not);
 4. configured names that hold no "clus", by one word pattern.
 """
 
@@ -28,30 +29,33 @@ _IDENTIFIER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 
 @functools.lru_cache(maxsize=8)
 def _vocabulary(names: frozenset[str]
-                ) -> tuple[frozenset[bytes], frozenset[bytes], re.Pattern[bytes] | None]:
-    """The anchors, the "clus" names (exact bytes), and a word pattern for the others."""
+                ) -> tuple[re.Pattern[bytes], frozenset[bytes], re.Pattern[bytes] | None]:
+    """The anchors' pattern, the "clus" names (exact bytes), a word pattern for the others."""
     clus = frozenset(n.encode("utf-8") for n in names if "clus" in n.lower())
-    anchors = frozenset(word[word.lower().find(b"clus"):][:4] for word in clus)
+    anchors = sorted({word[word.lower().find(b"clus"):][:4] for word in clus})
+    anchored = re.compile(b"|".join(re.escape(a) for a in anchors) or b"(?!)")
     others = sorted(n for n in names if "clus" not in n.lower())
     if not others:
-        return anchors, clus, None
+        return anchored, clus, None
     alternation = b"|".join(re.escape(n.encode("utf-8")) for n in others)
-    return anchors, clus, re.compile(rb"\b(?:" + alternation + rb")\b")
+    return anchored, clus, re.compile(rb"\b(?:" + alternation + rb")\b")
 
 
-def _anchored_word(data: bytes, anchor: bytes, names: frozenset[bytes]) -> bool:
-    """Is some identifier holding ``anchor`` one of ``names``?"""
-    at = data.find(anchor)
+def _anchored_word(data: bytes, anchors: re.Pattern[bytes], names: frozenset[bytes]) -> bool:
+    """Is some identifier holding an anchor one of ``names``?"""
     size = len(data)
-    while at >= 0:
-        start, end = at, at + len(anchor)
+    end = 0
+    for match in anchors.finditer(data):
+        start = match.start()
+        if start < end:
+            continue  # inside the identifier just compared
+        end = match.end()
         while start > 0 and data[start - 1] in _IDENTIFIER:
             start -= 1
         while end < size and data[end] in _IDENTIFIER:
             end += 1
         if data[start:end] in names:
             return True
-        at = data.find(anchor, end)
     return False
 
 
@@ -74,8 +78,6 @@ def mentions_tracked_name(data: bytes, table: RuleTable, extra: frozenset[str] =
     low = data.lower() if lowered is None else lowered
     if b"clusapi" in low:
         return True
-    if clus and b"clus" in low:
-        for anchor in sorted(anchors):
-            if anchor in data and _anchored_word(data, anchor, clus):
-                return True
+    if clus and b"clus" in low and _anchored_word(data, anchors, clus):
+        return True
     return others is not None and others.search(data) is not None

@@ -39,3 +39,19 @@ def test_one_release_for_two_configured_acquires() -> None:
     assert check_source(source, config=config) == []
     leaky = "def f():\n    a = open_a()\n    return 1\n"
     assert [f.code for f in check_source(leaky, config=config)] == ["HDL001"]
+
+
+def test_api_names_are_matched_in_their_own_case() -> None:
+    """The resolver matches API names exactly, so only "clusapi" is looked for in any case."""
+    table = table_for(Config())
+    assert not mentions_tracked_name(b"opencluster = 1", table)
+    assert mentions_tracked_name(b"x = 1\nOPENCLUSTER = CLUSAPI.OpenCluster", table)
+    assert mentions_tracked_name(b"ClusterManager()\nClusterRegOpenKey(k)", table)
+    assert not mentions_tracked_name(b"ClusterManager()\nOpenClusterFoo()", table)
+
+
+def test_a_text_full_of_cluster_words_is_skipped() -> None:
+    table = table_for(Config())
+    data = b"state = cluster_state(cluster, 'cluster')  # Cluster\n" * 20_000
+    assert not mentions_tracked_name(data, table)
+    assert mentions_tracked_name(data + b"h = OpenCluster(None)\n", table)
