@@ -28,6 +28,8 @@ from typing import Any, Callable, Mapping, Optional
 
 from handlelint.dataflow.table import _MISSING, Table
 
+_new = object.__new__
+
 
 class H(enum.Enum):
     """The states of one acquire site."""
@@ -91,8 +93,9 @@ class Names(Table[str, frozenset[int]]):
             self[name] = sites
 
     def copy(self) -> Names:
-        out = super().copy()
-        assert isinstance(out, Names)
+        out: Names = _new(Names)
+        flat = out._flat = self._flat
+        out._root = dict(self._root) if flat else self._root
         out._rev = self._rev.copy()
         out.lost = set()
         return out
@@ -177,8 +180,14 @@ class Env:
 
     def copy(self) -> Env:
         """A copy whose tables may be changed (inner state dicts are replaced, not edited)."""
-        return Env(self.names.copy(), self.sites.copy(), dict(self.status), self.closed,
-                   self.facts, self.derived)
+        out: Env = _new(Env)
+        out.names = self.names.copy()
+        out.sites = self.sites.copy()
+        out.status = dict(self.status) if self.status else {}
+        out.closed = self.closed
+        out.facts = self.facts
+        out.derived = self.derived
+        return out
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Env) and self.names == other.names

@@ -29,6 +29,7 @@ _MASK = 31
 _HASH = 0xFFFFFFFFFFFFFFFF
 _DEEP = 64  # from this shift on, nodes are keyed by the key itself (full hash collisions)
 _MISSING: Any = object()
+_new = object.__new__
 
 
 def _chunk(key: Any, h: int, shift: int) -> Any:
@@ -167,9 +168,9 @@ class Table(Generic[K, V]):
 
     def copy(self) -> Table[K, V]:
         """A handle on the same map: O(1) for a trie, a small dict copy when flat."""
-        out = self.__class__.__new__(self.__class__)
-        out._root = dict(self._root) if self._flat else self._root
-        out._flat = self._flat
+        out: Table[K, V] = _new(self.__class__)
+        flat = out._flat = self._flat
+        out._root = dict(self._root) if flat else self._root
         return out
 
     # -- reading ---------------------------------------------------------------------
