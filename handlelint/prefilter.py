@@ -41,6 +41,13 @@ def _vocabulary(names: frozenset[str]
     return anchored, clus, re.compile(rb"\b(?:" + alternation + rb")\b")
 
 
+@functools.lru_cache(maxsize=8)
+def _firsts(anchors: re.Pattern[bytes]) -> tuple[bytes, ...]:
+    """The first bytes of the anchors ("C" for the packaged names): one ``memchr`` each
+    tells whether the anchors' pass is needed at all."""
+    return tuple(sorted({a[:1] for a in anchors.pattern.split(b"|")}))
+
+
 def _anchored_word(data: bytes, anchors: re.Pattern[bytes], names: frozenset[bytes]) -> bool:
     """Is some identifier holding an anchor one of ``names``?"""
     size = len(data)
@@ -78,6 +85,7 @@ def mentions_tracked_name(data: bytes, table: RuleTable, extra: frozenset[str] =
     low = data.lower() if lowered is None else lowered
     if b"clusapi" in low:
         return True
-    if clus and b"clus" in low and _anchored_word(data, anchors, clus):
+    if (clus and b"clus" in low and any(a[:1] in data for a in _firsts(anchors))
+            and _anchored_word(data, anchors, clus)):
         return True
     return others is not None and others.search(data) is not None
