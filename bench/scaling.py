@@ -7,7 +7,9 @@ peak memory is that input's own), the two sizes alternated (n, 8n, n, 8n, ...); 
 table shows medians of the per-round ratios. Time is the analysis alone (the source is
 generated and libcst imported before the clock starts); peak memory is the child's
 ``VmHWM`` (its own peak resident set, including the interpreter and libcst). Linear
-growth is 8.
+growth is 8. The child then times a bare ``libcst.parse_module`` of the same text: the
+column "without libcst's parse" is the ratio of the analysis time minus that parse,
+since libcst's own parse of one long function grows faster than its length.
 """
 
 from __future__ import annotations
@@ -34,22 +36,26 @@ source = generate(int(sys.argv[3]))
 start = time.perf_counter()
 findings = check_source(source, "<shape>", force=force)
 elapsed = time.perf_counter() - start
+import libcst
+start = time.perf_counter()
+libcst.parse_module(source)
+parse = time.perf_counter() - start
 peak = 0
 with open("/proc/self/status") as fh:
     for line in fh:
         if line.startswith("VmHWM:"):
             peak = int(line.split()[1])
 codes = sorted({f.code for f in findings})
-print(elapsed, peak, ",".join(codes) or "-")
+print(elapsed, parse, peak, ",".join(codes) or "-")
 """
 
 
-def measure(shape: str, n: int) -> tuple[float, float, str]:
-    """(seconds, peak MB, codes found) of one fresh run."""
+def measure(shape: str, n: int) -> tuple[float, float, str, float]:
+    """(seconds, peak MB, codes found, seconds without libcst's parse) of one fresh run."""
     proc = subprocess.run([sys.executable, "-c", CHILD, str(HERE), shape, str(n)],
                           capture_output=True, text=True, check=True)
-    elapsed, peak, codes = proc.stdout.split()
-    return float(elapsed), int(peak) / 1024, codes
+    elapsed, parse, peak, codes = proc.stdout.split()
+    return float(elapsed), int(peak) / 1024, codes, float(elapsed) - float(parse)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="shapes whose name holds this text")
     args = parser.parse_args(argv)
     print(f"| shape | n -> {args.factor}n | time at n | time at {args.factor}n | time ratio "
-          f"| peak at n | peak at {args.factor}n | memory ratio | findings at {args.factor}n |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          f"| without libcst's parse | peak at n | peak at {args.factor}n | memory ratio "
+          f"| findings at {args.factor}n |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for shape, (_, n, force) in shapes.SHAPES.items():
         if args.only not in shape:
             continue
@@ -71,8 +78,11 @@ def main(argv: list[str] | None = None) -> int:
             big_runs.append(measure(shape, big))
         t_ratio = statistics.median(b[0] / s[0] for s, b in zip(small_runs, big_runs))
         m_ratio = statistics.median(b[1] / s[1] for s, b in zip(small_runs, big_runs))
+        a_ratio = statistics.median(b[3] / max(s[3], 1e-6)
+                                    for s, b in zip(small_runs, big_runs))
         print(f"| {shape} | {n} -> {big} | {statistics.median(s[0] for s in small_runs):.2f} s "
               f"| {statistics.median(b[0] for b in big_runs):.2f} s | {t_ratio:.1f} "
+              f"| {a_ratio:.1f} "
               f"| {statistics.median(s[1] for s in small_runs):.0f} MB "
               f"| {statistics.median(b[1] for b in big_runs):.0f} MB | {m_ratio:.1f} "
               f"| {big_runs[-1][2]} |", flush=True)
