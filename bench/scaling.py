@@ -36,15 +36,15 @@ source = generate(int(sys.argv[3]))
 start = time.perf_counter()
 findings = check_source(source, "<shape>", force=force)
 elapsed = time.perf_counter() - start
-import libcst
-start = time.perf_counter()
-libcst.parse_module(source)
-parse = time.perf_counter() - start
 peak = 0
 with open("/proc/self/status") as fh:
     for line in fh:
         if line.startswith("VmHWM:"):
             peak = int(line.split()[1])
+import libcst
+start = time.perf_counter()
+libcst.parse_module(source)
+parse = time.perf_counter() - start
 codes = sorted({f.code for f in findings})
 print(elapsed, parse, peak, ",".join(codes) or "-")
 """
