@@ -76,10 +76,11 @@ def _or(a: frozenset[Any], b: frozenset[Any]) -> frozenset[Any]:
 
 
 class Names(Table[str, frozenset[int]]):
-    """Names -> the sites they may hold, with the reverse index site -> names.
+    """Names -> the sites they may hold; past the flat size, with a reverse index.
 
-    The reverse index answers "does any name still hold this site?" without looking
-    at every name, and records (in ``lost``) the sites that lost their last name
+    While the table is one small dict, "does any name still hold this site?" is a look
+    at every name, as cheap as keeping an index. Once it is a trie, the reverse index
+    site -> names answers it, and ``lost`` records the sites that lost their last name
     since this handle was made: the only sites a node can have orphaned.
     """
 
@@ -87,24 +88,48 @@ class Names(Table[str, frozenset[int]]):
 
     def __init__(self, items: dict[str, frozenset[int]] | None = None) -> None:
         super().__init__()
-        self._rev: Table[int, frozenset[str]] = Table()
+        self._rev: Table[int, frozenset[str]] | None = None
         self.lost: set[int] = set()
         for name, sites in (items or {}).items():
             self[name] = sites
 
+    def _to_trie(self) -> None:
+        super()._to_trie()
+        self._rev = _reverse(self)
+
     def copy(self) -> Names:
         out: Names = _new(Names)
-        flat = out._flat = self._flat
-        out._root = dict(self._root) if flat else self._root
-        out._rev = self._rev.copy()
+        if self._flat:
+            out._flat = True
+            out._root = dict(self._root)
+            out._rev = None
+        else:
+            out._flat = False
+            out._root = self._root
+            assert self._rev is not None
+            out._rev = self._rev.copy()
         out.lost = set()
         return out
 
     def holds(self, site: int) -> bool:
         """Does some name hold ``site``?"""
+        if self._rev is None:
+            return any(site in sites for sites in self._root.values())
         return site in self._rev
 
+    def orphans(self, sites: Table[int, Any], fresh: set[int]) -> list[int]:
+        """The sites of ``sites`` no name holds (see :meth:`Env.orphans`)."""
+        if self._rev is None:
+            held: set[int] = set()
+            for value in self._root.values():
+                held.update(value)
+            return [s for s in sites if s not in held]
+        return [s for s in sorted(self.lost | fresh) if s in sites and s not in self._rev]
+
     def __setitem__(self, name: str, sites: frozenset[int]) -> None:
+        if self._rev is None:
+            super().__setitem__(name, sites)  # may turn into a trie, with its index
+            return
         old = self.get(name, _NO_SITES)
         if old == sites:
             return
@@ -115,11 +140,13 @@ class Names(Table[str, frozenset[int]]):
         old = super().pop(name, _MISSING)
         if old is _MISSING:
             return default
-        self._relink(name, old, _NO_SITES)
+        if self._rev is not None:
+            self._relink(name, old, _NO_SITES)
         return old
 
     def _relink(self, name: str, old: frozenset[int], new: frozenset[int]) -> None:
         rev = self._rev
+        assert rev is not None
         for site in old - new:
             holders = rev.get(site, _NO_NAMES) - {name}
             if holders:
@@ -135,8 +162,22 @@ class Names(Table[str, frozenset[int]]):
         assert isinstance(other, Names)
         out = super().merged(other, fn)
         assert isinstance(out, Names)
-        out._rev = self._rev.merged(other._rev, _or)
+        if out._flat:
+            out._rev = None
+        else:  # a flat side has few names: its index is cheap to make
+            mine = self._rev if self._rev is not None else _reverse(self)
+            theirs = other._rev if other._rev is not None else _reverse(other)
+            out._rev = mine.merged(theirs, _or)
         return out
+
+
+def _reverse(names: Table[str, frozenset[int]]) -> Table[int, frozenset[str]]:
+    """The index site -> names holding it."""
+    rev: dict[int, frozenset[str]] = {}
+    for name, sites in names.items():
+        for site in sites:
+            rev[site] = rev.get(site, _NO_NAMES) | {name}
+    return Table(rev)
 
 
 def _states(a: dict[H, Optional[Origin]], b: dict[H, Optional[Origin]]
@@ -208,8 +249,7 @@ class Env:
         Those are the sites whose last name was rebound or dropped since this state
         was copied, and the ``fresh`` sites acquired meanwhile.
         """
-        names = self.names
-        return [s for s in sorted(names.lost | fresh) if s in self.sites and not names.holds(s)]
+        return self.names.orphans(self.sites, fresh)
 
     def with_origin(self, origin: Origin) -> Env:
         """This state on a path that now carries ``origin`` (where it has none yet)."""
