@@ -4,9 +4,9 @@ Most statements of a function that handles handles do not touch one: ``index += 
 ``label = "state-%d" % state``, a docstring. A statement is *quiet* when it calls
 nothing, awaits and yields nothing, builds no lambda or comprehension and binds no
 walrus (nothing in it can raise into a handler, acquire, release or capture), and,
-on the state at hand, none of the names it mentions holds a handle or a status, and
-none it binds is a flag whose truth is tracked, a null-check alias or a closed
-parameter. Its output state is then its input state, the same object, which also
+on the state at hand, none of the names it mentions holds a handle, a status, a
+null-check alias or a closed parameter, and none it binds is a flag whose truth is
+tracked. Its output state is then its input state, the same object, which also
 makes the joins after it free.
 """
 
@@ -64,10 +64,10 @@ def is_quiet(names: tuple[frozenset[str], frozenset[str]], env: Env,
     held = env.names
     if any(name in held for name in mentioned):
         return False
-    if env.status and any(name in env.status for name in bound):
+    if env.status and any(name in env.status for name in mentioned):
         return False
-    if env.closed and not env.closed.isdisjoint(bound):
+    if env.closed and not env.closed.isdisjoint(mentioned):
         return False
-    if env.derived and any(d[0] in bound for d in env.derived):
+    if env.derived and any(d[0] in mentioned for d in env.derived):
         return False
     return flags.isdisjoint(bound)

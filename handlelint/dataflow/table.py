@@ -241,6 +241,10 @@ class Table(Generic[K, V]):
         else:
             self._root = _put(self._root, 0, hash(key) & _HASH, (key, value))[0]
 
+    def update(self, items: dict[K, V]) -> None:
+        for key, value in items.items():
+            self[key] = value
+
     def __delitem__(self, key: K) -> None:
         if self.pop(key, _MISSING) is _MISSING:
             raise KeyError(key)
