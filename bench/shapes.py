@@ -118,5 +118,5 @@ SHAPES: dict[str, tuple[Callable[[int], str], int, bool]] = {
     "branches": (branches, 250, False),
     "long function": (long_function, 1000, False),
     "many methods": (many_methods, 500, False),
-    "long line": (long_line, 500, False),
+    "long line": (long_line, 60, False),
 }
