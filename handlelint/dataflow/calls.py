@@ -166,7 +166,8 @@ class CallEffects:
         if kind in (CallKind.API, CallKind.ACQUIRE, CallKind.RELEASE) and not info.through:
             skip = info.release.arg_index if kind is CallKind.RELEASE and info.release else -1
             self._check_uses(call, info, positional, skip, work)
-        if (info.through or info.summary) and kind is CallKind.ACQUIRE and not info.takes:
+        if ((info.through or info.summary) and kind is CallKind.ACQUIRE and not info.takes
+                and info.raises):
             self._may_raise(work, f"{dotted(call.func) or 'call'}()")
         if info.takes and not any(positional[i] for i in info.takes if i < len(positional)):
             return EMPTY  # an owning class given no tracked handle: nothing to own here
