@@ -77,14 +77,18 @@ def _run(text: str, table: RuleTable, config: Config, force: bool, strict: bool,
     summaries = _summaries(index, positions, resolver, *(found or (None, "")))
     relevant = _acquiring_scopes(index, resolver)
     findings: list[Finding] = []
+    attributes = AttributeCheck(index, resolver, summaries)
+    unreleased = attributes.unreleased()
+    unowned = {id(method): frozenset(unreleased.get(cls, ()))
+               for (cls, name), method in summaries.methods.items() if name == "__init__"}
     scopes: list[cst.Module | cst.FunctionDef | cst.ClassDef] = [parsed.module, *index.scopes]
     for scope in scopes:
         if force or id(scope) in relevant:
             graph = None if strict else summaries.graphs.get(id(scope))
             findings.extend(_check_scope(scope, index, positions, resolver, strict, explain,
-                                         graph))
+                                         graph, unowned.get(id(scope), frozenset())))
     findings.extend(RestypeCheck(index, resolver, positions).findings())
-    findings.extend(AttributeCheck(index, resolver, summaries).findings(positions))
+    findings.extend(attributes.findings(positions))
     findings.sort()
     return findings, summaries.facts()
 
@@ -126,8 +130,11 @@ def _transfer(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleI
 
 def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleIndex,
                  positions: Positions, resolver: Resolver, strict: bool,
-                 explain: bool = False, cfg: CFG | None = None) -> list[Finding]:
-    """Build (unless the summaries built it), solve and report one scope."""
+                 explain: bool = False, cfg: CFG | None = None,
+                 unowned: frozenset[str] = frozenset()) -> list[Finding]:
+    """Build (unless the summaries built it), solve and report one scope. ``unowned``:
+    for a constructor, the attributes its class never releases (HDL006 reports those, so
+    a handle stored there escapes instead of leaking when the constructor raises)."""
     name = "<module>" if isinstance(scope, cst.Module) else scope.name.value
     if cfg is None:
         cfg = build_cfg(name, scope, positions, strict=strict)
@@ -135,6 +142,7 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
         line = positions.line(scope, 1)
         return [Finding(line, 0, "HDL000", f"'{name}' is {cfg.too_complex}")]
     transfer = _transfer(scope, index, positions, resolver)
+    transfer.unowned_attrs = unowned
     if len(cfg.nodes) >= LIVENESS_MIN_NODES:
         transfer.live = live_after(cfg)
     try:

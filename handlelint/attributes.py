@@ -32,11 +32,31 @@ class AttributeCheck:
         self.resolver = resolver
         self.summaries = summaries
 
+    def unreleased(self) -> dict[str, set[str]]:
+        """Per class of the file: the attributes it stores a handle on but never releases
+        (HDL006 reports them; a constructor that raises after storing one is not blamed
+        again for it, see :mod:`handlelint.analysis`)."""
+        return {cls: {attr for attr, _, _ in stored}
+                for cls, stored in self._unreleased().items() if stored}
+
     def findings(self, positions: Positions) -> list[Finding]:
+        out: list[Finding] = []
+        for cls, stored in self._unreleased().items():
+            for attr, call, info in stored:
+                assert info.acquire is not None
+                line, col = positions.get(call) or (1, 0)
+                rule = info.acquire
+                release = " or ".join(f"{r}()" for r in rule.release)
+                out.append(Finding(line, col, "HDL006",
+                                   f"{rule.words} from {info.name}() is stored on self.{attr}, "
+                                   f"but no method of {cls} releases it with {release}"))
+        return out
+
+    def _unreleased(self) -> dict[str, list[tuple[str, cst.Call, CallInfo]]]:
+        """Per class: the stores (attribute, acquiring call) no method of its family releases."""
         classes: dict[str, list[cst.FunctionDef]] = {}
         for (cls, _), method in self.summaries.methods.items():
             classes.setdefault(cls, []).append(method)
-        out: list[Finding] = []
         stored_by: dict[str, list[tuple[str, cst.Call, CallInfo]]] = {}
         released_by: dict[str, set[str]] = {}
         for cls, methods in classes.items():
@@ -48,17 +68,11 @@ class AttributeCheck:
             if owned is not None:  # through properties, getattr and aliases too
                 released |= owned.released
         family = self._families(set(classes))
+        out: dict[str, list[tuple[str, cst.Call, CallInfo]]] = {}
         for cls, stored in stored_by.items():
             released = set().union(*(released_by.get(c, set()) for c in family[cls]))
-            for attr, call, info in stored:
-                if attr in released or info.acquire is None:
-                    continue
-                line, col = positions.get(call) or (1, 0)
-                rule = info.acquire
-                release = " or ".join(f"{r}()" for r in rule.release)
-                out.append(Finding(line, col, "HDL006",
-                                   f"{rule.words} from {info.name}() is stored on self.{attr}, "
-                                   f"but no method of {cls} releases it with {release}"))
+            out[cls] = [(attr, call, info) for attr, call, info in stored
+                        if attr not in released and info.acquire is not None]
         return out
 
     def _families(self, classes: set[str]) -> dict[str, set[str]]:

@@ -18,7 +18,7 @@ and unknown calls, which is what the transfer function needs to know.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import libcst as cst
 
 from handlelint.config import Config
@@ -320,8 +320,19 @@ class Resolver:
         found = self._cache.get(id(call))
         if found is None:
             found = self._classify(call)
+            if (found.raises and not (found.always_raises or found.through)
+                    and self._cannot_raise(call)):
+                found = replace(found, raises=False)
             self._cache[id(call)] = found
         return found
+
+    def _cannot_raise(self, call: cst.Call) -> bool:
+        """Does ``call`` run a project function that cannot raise (not a constructor)?"""
+        if self.summaries is None:
+            return False
+        found = self.summaries.of_call(call)
+        return (found is not None and found.summary.cannot_raise
+                and found.summary.kind != CONSTRUCTOR)
 
     def _classify(self, call: cst.Call) -> CallInfo:
         table = self.table

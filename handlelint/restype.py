@@ -6,7 +6,10 @@ function of the table that returns its handle, called through a clusapi DLL obje
 created in this file (``ctypes.WinDLL("clusapi")``, ``ctypes.windll.clusapi``), needs a
 ``F.restype = <pointer type>`` somewhere in the file, on the DLL attribute or on a name
 bound to it. A call through a ctypes prototype (``WINFUNCTYPE(restype, ...)``) takes its
-result type from the prototype. One finding per function, at its first call.
+result type from the prototype. A function handed to a call-through helper
+(``self._run_and_check_output(clusapi.OpenCluster, name)``, ``asyncio.to_thread``) is
+called all the same. One finding per function, at its first call (direct or through a
+helper).
 """
 
 from __future__ import annotations
@@ -277,15 +280,21 @@ class RestypeCheck:
         out = []
         for call in self.index.calls:
             info = self.resolver.classify(call)
-            if info.kind is not CallKind.ACQUIRE or info.through or info.acquire is None:
+            if info.kind is not CallKind.ACQUIRE or info.acquire is None:
                 continue
             if info.acquire.returns_via != "return":
                 continue
-            receiver = call.func.value if isinstance(call.func, cst.Attribute) else call.func
+            called = call
+            if info.through:  # ``helper(clusapi.F, ...)``: the helper calls F
+                if not 0 < info.shift <= len(call.args):
+                    continue
+                called = cst.Call(func=call.args[info.shift - 1].value)
+            func = called.func
+            receiver = func.value if isinstance(func, cst.Attribute) else func
             key = (self._dll_key(receiver), info.name)
             if key in reported:
                 continue
-            verdict = self._through_created_dll(call)
+            verdict = self._through_created_dll(called)
             if verdict is None or verdict:
                 continue
             reported.add(key)

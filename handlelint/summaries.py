@@ -8,10 +8,12 @@ their own with their parameters as pseudo-handles (maybe-null), and summarised a
 normal exits:
 
 * ``returns``: a fresh handle of the table's rule R reaches a ``return``: calls of the
-  function acquire R (the call may raise first, as any Python call);
+  function acquire R (the call may raise first, unless the function cannot raise);
 * ``releases``: parameter i is released, or null, on every normal exit;
 * ``borrows``: parameter i neither escapes nor is released;
-* ``stores``: a fresh handle is left on ``self.attr`` (for partial construction).
+* ``stores``: a fresh handle is left on ``self.attr`` (for partial construction);
+* ``cannot_raise``: read for every function first, from syntax and the call
+  classifications (:mod:`~handlelint.project.raising`).
 
 Decorators decide the rest: a ``@contextmanager`` (under any alias) returns a context
 manager whose ``as`` target is lent, and a ``functools.cache``/``lru_cache`` opener
@@ -35,6 +37,7 @@ import libcst as cst
 
 from handlelint.cfg.builder import build_cfg
 from handlelint.cfg.model import CFG, NodeKind
+from handlelint.dataflow.calls import QUIET_CALLS
 from handlelint.dataflow.lattice import LEAKY, Env, H
 from handlelint.dataflow.liveness import LIVENESS_MIN_NODES, live_after
 from handlelint.dataflow.partition import solve
@@ -46,12 +49,15 @@ from handlelint.project.model import (
     CONSTRUCTOR, FUNCTION, STATIC, ClassFacts, Foreign, ModuleFacts, Resolved,
     Summary)
 from handlelint.project.ownership import Ownership, read_class, signature
+from handlelint.project.raising import cannot_raise
 from handlelint.project.receivers import Targets, method_kind
 from handlelint.resolve import CallKind, Resolver
 from handlelint.rules import AcquireRule
 from handlelint.syntax import final_name
 from handlelint.walk import preorder
 
+#: Calls of the API itself: ctypes raises only through an ``errcheck`` hook.
+_DIRECT = frozenset({CallKind.ACQUIRE, CallKind.RELEASE, CallKind.API})
 _TRACKED = frozenset({CallKind.ACQUIRE, CallKind.RELEASE, CallKind.REGISTER, CallKind.API})
 _PARAM_RULE = AcquireRule(name="<parameter>", handle_type="<parameter>", release=())
 _CACHES = frozenset({"cache", "lru_cache", "cached_property"})
@@ -114,11 +120,39 @@ class Summaries:
                 make_transfer: MakeTransfer) -> None:
         """Summarise the module: classes, then functions bottom-up, then classes again."""
         self._read_classes(resolver)
+        self._mark_cannot_raise(resolver)
         self._compute_functions(resolver, positions, make_transfer)
         # Methods may release through helpers summarised just now: read the classes again.
         helpers = any(s.releases for s in self.targets.local.values())
         if helpers and self.targets.classes and self._read_classes(resolver):
             self._compute_functions(resolver, positions, make_transfer)
+
+    def _mark_cannot_raise(self, resolver: Resolver) -> None:
+        """Note the functions of the module that cannot raise (see :mod:`.raising`)."""
+        local = self.targets.local
+        by_key = {self.targets.key(q): f for q, f in self.functions.items()}
+
+        def local_callee(call: cst.Call) -> Optional[int]:
+            found = self.targets.of_call(call)
+            if found is None or found.summary.kind == CONSTRUCTOR:
+                return None
+            function = by_key.get(found.key)
+            return id(function) if function is not None else None
+
+        def quiet(call: cst.Call) -> bool:
+            info = resolver.classify(call)
+            if info.always_raises or info.through:
+                return False
+            if info.kind is CallKind.UNKNOWN:
+                return not info.raises or info.name in QUIET_CALLS
+            return (info.kind in _DIRECT and not info.summary and not info.errcheck
+                    or info.summary and not info.raises)
+
+        proven = cannot_raise(list(self.functions.values()), local_callee, quiet)
+        for qual, function in self.functions.items():
+            if id(function) in proven and not local[qual].cannot_raise:
+                local[qual] = dataclasses.replace(local[qual], cannot_raise=True)
+        resolver.forget()
 
     def _compute_functions(self, resolver: Resolver, positions: Positions,
                            make_transfer: MakeTransfer) -> None:

@@ -106,6 +106,8 @@ class CallEffects:
     borrow_unknown: bool
     #: ``self.x = h`` keeps ``h`` under the name ``self.x`` (constructors, summaries).
     owner_stores: bool = False
+    #: Attributes no method of the class releases: stored there, a handle escapes (HDL006).
+    unowned_attrs: frozenset[str] = frozenset()
     _site_of: dict[int, int]
     _parents: dict[int, set[int]]
     _parent_names: dict[int, set[str]]
@@ -150,6 +152,8 @@ class CallEffects:
                 self._may_raise(work, f"{info.name}()", raise_rank(call, info))
             if info.stores and self.owner_stores:
                 for attr, rule in info.stores:  # left on ``self`` by the called method
+                    if attr in self.unowned_attrs:
+                        continue
                     made = CallInfo(CallKind.ACQUIRE, info.name, acquire=rule)
                     self._bind_name(f"self.{attr}", frozenset({self._acquire(call, made, work)}),
                                     work)
@@ -162,7 +166,8 @@ class CallEffects:
         if kind in (CallKind.API, CallKind.ACQUIRE, CallKind.RELEASE) and not info.through:
             skip = info.release.arg_index if kind is CallKind.RELEASE and info.release else -1
             self._check_uses(call, info, positional, skip, work)
-        if (info.through or info.summary) and kind is CallKind.ACQUIRE and not info.takes:
+        if ((info.through or info.summary) and kind is CallKind.ACQUIRE and not info.takes
+                and info.raises):
             self._may_raise(work, f"{dotted(call.func) or 'call'}()")
         if info.takes and not any(positional[i] for i in info.takes if i < len(positional)):
             return EMPTY  # an owning class given no tracked handle: nothing to own here

@@ -213,7 +213,8 @@ class HandleTransfer(CallEffects):
                     self._assign(sub_target, value_expr, value, work)
         elif isinstance(target, cst.StarredElement):
             self._assign(target.value, value_expr, value, work)
-        elif self.owner_stores and _on_self(target):
+        elif (self.owner_stores and _on_self(target)
+              and dotted(target)[5:] not in self.unowned_attrs):
             self._bind_name(dotted(target), value, work)
         else:
             if isinstance(target, cst.Subscript):

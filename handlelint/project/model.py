@@ -14,7 +14,9 @@ Resource Leak Checker's vocabulary, inferred instead of annotated:
   ``closers`` (a method name), by ``with`` (``exits``) or when dropped (``del``);
 * ``closes_self``: calling this method releases what its object owns;
 * ``raises``: every call raises (``TypeError``: the arguments do not fit the signature);
-* ``stores``: fresh handles the method leaves on ``self`` (attribute, rule).
+* ``stores``: fresh handles the method leaves on ``self`` (attribute, rule);
+* ``cannot_raise``: no path of the function raises (see :mod:`.raising`): a call of it is
+  no exception point.
 
 :class:`SummaryLookup` is all the call resolver asks of the project: the summary a call
 runs, if any. :class:`Foreign` is all summaries ask of other modules.
@@ -59,11 +61,13 @@ class Summary:
     #: How many positional arguments a call may pass (None: any number) and must pass.
     max_args: Optional[int] = None
     min_args: int = 0
+    cannot_raise: bool = False
 
     @property
     def known(self) -> bool:
-        """Does the summary say anything a caller must act on?"""
-        return self != Summary(kind=self.kind, max_args=self.max_args, min_args=self.min_args)
+        """Does the summary say anything a caller must act on about handles?"""
+        return self != Summary(kind=self.kind, max_args=self.max_args, min_args=self.min_args,
+                               cannot_raise=self.cannot_raise)
 
 
 @dataclass(frozen=True)

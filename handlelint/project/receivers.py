@@ -109,11 +109,15 @@ class Targets:
         return tuple(found)
 
     def _read_types(self) -> None:
-        """Receiver types: ``x = C()``, ``self.x = C()``, ``x: C``, parameter annotations."""
+        """Receiver types: ``x = C()``, ``self.x = C()``, ``x: C``, parameter annotations,
+        and ``x = make()`` for a function of the module annotated ``-> C``."""
         for target, value in self.index.assigns:
             if not isinstance(value, cst.Call):
                 continue
             cls = self.class_key(dotted(value.func))
+            maker = self.functions.get(dotted(value.func))
+            if cls is None and maker is not None and maker.returns is not None:
+                cls = self.class_key(_annotation_name(maker.returns))
             name = dotted(target)
             if cls is None or not name:
                 continue
