@@ -22,6 +22,7 @@ from handlelint.packs import all_packs, expand
 from handlelint.records import AcquireRule, ReleaseRule
 from handlelint.schema import (RuleError, parse_acquire, parse_release, release_index,
                                resolve_references)
+from handlelint.schema import type_name as _type_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -92,11 +93,6 @@ class ConfigError(Exception):
 
 
 # --- reading values ----------------------------------------------------------------------
-
-
-def _type_name(value: object) -> str:
-    return {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
-            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
 
 
 class _Reader:

@@ -41,7 +41,8 @@ class RuleError(Exception):
         self.key = key
 
 
-def _type_name(value: object) -> str:
+def type_name(value: object) -> str:
+    """How a message names the TOML type of ``value``: ``an array``."""
     return {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
             list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
 
@@ -76,7 +77,7 @@ class _Entry:
     def text(self, key: str, required: bool = False) -> str | None:
         value = self._get(key, required)
         if value is not None and not isinstance(value, str):
-            raise self.fail(key, f"must be a string, not {_type_name(value)}")
+            raise self.fail(key, f"must be a string, not {type_name(value)}")
         return value
 
     def name(self, key: str, required: bool = False, dotted: bool = False) -> str | None:
@@ -91,7 +92,7 @@ class _Entry:
     def flag(self, key: str) -> bool | None:
         value = self._get(key, False)
         if value is not None and not isinstance(value, bool):
-            raise self.fail(key, f"must be true or false, not {_type_name(value)}")
+            raise self.fail(key, f"must be true or false, not {type_name(value)}")
         return value
 
     def index(self, key: str, low: int = 0, value: Any = None, required: bool = False
@@ -101,7 +102,7 @@ class _Entry:
         if value is None:
             return None
         if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(key, f"must be an integer, not {_type_name(value)}")
+            raise self.fail(key, f"must be an integer, not {type_name(value)}")
         if not low <= value <= MAX_ARG_INDEX:
             raise self.fail(key, f"must be an argument index from {low} to {MAX_ARG_INDEX}, "
                                  f"not {value}")
@@ -111,7 +112,7 @@ class _Entry:
         if value is None:
             value = self._get(key, False)
         if value is not None and not isinstance(value, list):
-            raise self.fail(key, f"must be an array, not {_type_name(value)}")
+            raise self.fail(key, f"must be an array, not {type_name(value)}")
         return value
 
     def names(self, key: str, required: bool = False, dotted: bool = False,
@@ -132,8 +133,8 @@ class _Entry:
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            found = _type_name(value) if not isinstance(value, list) else (
-                "an array holding " + next(_type_name(v) for v in value if not isinstance(v, str)))
+            found = type_name(value) if not isinstance(value, list) else (
+                "an array holding " + next(type_name(v) for v in value if not isinstance(v, str)))
             raise self.fail(key, f"must be an array of strings, not {found}")
         return tuple(value)
 
@@ -144,7 +145,7 @@ class _Entry:
             return default
         if not isinstance(value, str) or value not in choices:
             allowed = " or ".join(f'"{c}"' for c in choices)
-            found = repr(value) if isinstance(value, str) else _type_name(value)
+            found = repr(value) if isinstance(value, str) else type_name(value)
             raise self.fail(key, f"must be {allowed}, not {found}")
         return value
 
@@ -159,7 +160,7 @@ class _Entry:
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise self.fail(key, f"must be an inline table, not {_type_name(value)}")
+            raise self.fail(key, f"must be an inline table, not {type_name(value)}")
         for field in required:
             if field not in value:
                 raise self.fail(key, f"must give {field!r}")
@@ -182,7 +183,7 @@ class _Entry:
         if not isinstance(flag, int) or isinstance(flag, bool) or flag <= 0:
             raise self.fail(key, f"must give 'flag' as a positive integer, not {flag!r}")
         if not isinstance(name, str):
-            raise self.fail(key, f"must give 'name' as a string, not {_type_name(name)}")
+            raise self.fail(key, f"must give 'name' as a string, not {type_name(name)}")
         if field is not None and (not isinstance(field, str) or not _IDENT_RE.match(field)):
             raise self.fail(key, f"must give 'field' as a member name, not {field!r}")
         arg = self.index(f"{key}.arg_index", value=value["arg_index"])
@@ -371,7 +372,7 @@ def _lifetime(data: Mapping[str, Any], path: str, index: int) -> LifetimeRule:
 def _entries(data: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise RuleError(path, f"[[{key}]] must be an array of tables, not {_type_name(value)}",
+        raise RuleError(path, f"[[{key}]] must be an array of tables, not {type_name(value)}",
                         key)
     return value
 
@@ -388,7 +389,7 @@ def _note_table(key: str, value: object, path: str
             items.append((name, text))
         else:
             raise RuleError(path, f"[{key}] {name!r} must be a string or an array of strings, "
-                                  f"not {_type_name(text)}", name)
+                                  f"not {type_name(text)}", name)
     return key, tuple(items)
 
 
