@@ -130,24 +130,15 @@ def _seconds(value: str) -> float:
     return seconds
 
 
-def _megabytes(value: str) -> int:
+def _count(value: str) -> int:
+    """A whole number of at least 1 (``--jobs``, ``--max-memory``)."""
     try:
-        megabytes = int(value)
+        count = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if megabytes < 1:
+    if count < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
-    return megabytes
-
-
-def _jobs(value: str) -> int:
-    try:
-        jobs = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if jobs < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value!r}")
-    return jobs
+    return count
 
 
 def _codes(value: str) -> tuple[str, ...]:
@@ -192,11 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("--config", metavar="PATH",
         help="the TOML file whose [tool.handlelint] table to use (default: the nearest "
              "pyproject.toml that has one, from the first PATH up)")
-    add("--jobs", type=_jobs, default=os.cpu_count() or 1, metavar="N",
+    add("--jobs", type=_count, default=os.cpu_count() or 1, metavar="N",
         help="processes to check files with (default: number of CPUs)")
     add("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
         help="a file whose analysis takes longer gets HDL000 (default: 60)")
-    add("--max-memory", type=_megabytes, default=None, metavar="MB",
+    add("--max-memory", type=_count, default=None, metavar="MB",
         help="address space each worker process may use; a file that needs more gets "
              "HDL000 (default: no limit)")
     add("--force", action="store_true",
