@@ -1,18 +1,28 @@
 """SARIF for GitHub code scanning: what its "SARIF support for code scanning" page requires.
 
-The SARIF of the examples and of every fixture is checked for the properties GitHub
-requires or uses (help, fingerprints, regions with end positions, columnKind,
-invocations), and structurally against SARIF 2.1.0: every object we emit may carry only
-the properties the 2.1.0 schema defines for it, with the schema's types and enumerations
-(a hand-written subset of the schema, as the schema itself is not shipped here).
+The SARIF of the examples and of every fixture is checked three ways:
+
+- against the SARIF 2.1.0 JSON schema, vendored in ``tests/data/sarif/`` with its licence;
+- for the properties GitHub requires or uses (help, fingerprints, regions with end
+  positions, columnKind, invocations);
+- against the subset of the schema we mean to emit: every object may carry only the
+  properties listed in :data:`SCHEMA`, so a new property is a deliberate change.
+
+When ``HANDLELINT_SARIF_MULTITOOL`` names the SARIF Multitool executable (the validator
+GitHub's documentation points to; npm package ``@microsoft/sarif-multitool``), the same
+logs also go through ``validate --rule-kind Gh`` and must draw no result.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from handlelint import cli
@@ -88,6 +98,24 @@ def validate(value: Any, kind: str, where: str = "$") -> None:
             validate(item, nested, here)
 
 
+SCHEMA_FILE = ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json"
+
+
+@functools.lru_cache(maxsize=1)
+def schema_validator() -> Any:
+    """A validator of the vendored SARIF 2.1.0 schema (itself checked against its metaschema)."""
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def schema_errors(log: dict[str, Any]) -> list[str]:
+    """Every violation of the SARIF 2.1.0 schema in ``log``, as path: message."""
+    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+            for error in schema_validator().iter_errors(log)]
+
+
 def github_requirements(log: dict[str, Any]) -> None:
     """The properties GitHub's "SARIF support for code scanning" marks required or uses."""
     assert log["$schema"] and log["version"] == "2.1.0"
@@ -132,9 +160,39 @@ def test_sarif_of_the_examples_and_fixtures(capsys: pytest.CaptureFixture[str],
     monkeypatch.chdir(ROOT)
     for argv in (["examples"], ["fixtures", "--explain"]):
         log = sarif_of(capsys, *argv)
+        assert schema_errors(log) == []
         validate(log, "log")
         github_requirements(log)
         assert len(log["runs"][0]["results"]) >= 3
+
+
+def test_the_schema_check_can_fail(capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vendored schema rejects what SARIF 2.1.0 forbids (so a pass means something)."""
+    monkeypatch.chdir(ROOT)
+    log = sarif_of(capsys, "examples")
+    log["runs"][0]["results"][0]["level"] = "fatal"
+    log["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
+    del log["runs"][0]["tool"]["driver"]["name"]
+    errors = schema_errors(log)
+    assert len(errors) == 3, errors
+
+
+@pytest.mark.skipif(not os.environ.get("HANDLELINT_SARIF_MULTITOOL"),
+                    reason="HANDLELINT_SARIF_MULTITOOL does not name the SARIF Multitool")
+def test_sarif_multitool_finds_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Sarif.Multitool validate --rule-kind Gh``, GitHub's own checks (GH1001-GH2012)."""
+    monkeypatch.chdir(ROOT)
+    for name, argv in (("examples", ["examples"]), ("fixtures", ["fixtures", "--explain"])):
+        log_file = tmp_path / f"{name}.sarif"
+        log_file.write_text(json.dumps(sarif_of(capsys, *argv)), encoding="utf-8")
+        report = tmp_path / f"{name}.validation.sarif"
+        subprocess.run([os.environ["HANDLELINT_SARIF_MULTITOOL"], "validate", "--rule-kind",
+                        "Gh", "-o", str(report), str(log_file)], check=True,
+                       capture_output=True, timeout=300)
+        results = json.loads(report.read_text(encoding="utf-8"))["runs"][0]["results"]
+        assert [(r["ruleId"], r["message"].get("text")) for r in results] == []
 
 
 def test_hdl000_is_a_notification_too(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -142,6 +200,7 @@ def test_hdl000_is_a_notification_too(tmp_path: Path, capsys: pytest.CaptureFixt
     monkeypatch.chdir(tmp_path)
     (tmp_path / "broken.py").write_text("import clusapi\ndef f(:\n")
     log = sarif_of(capsys, "broken.py")
+    assert schema_errors(log) == []
     validate(log, "log")
     github_requirements(log)
     [note] = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
