@@ -291,3 +291,26 @@ def test_workers_do_not_outlive_a_killed_parent(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(alive(pid) for pid in workers):
         time.sleep(0.1)
     assert not [pid for pid in workers if alive(pid)]
+
+
+@needs_linux
+def test_a_broken_stdout_pipe_exits_quietly(tmp_path: Path) -> None:
+    """``handlelint . | head -1``: the reader goes away after one line, no traceback.
+
+    The findings (about 100 kB) are more than a pipe holds, so the writer does meet the
+    closed pipe; ``--exit-zero`` tells that exit (1) from a finished run (0).
+    """
+    body = LEAK.format(i=0)
+    body += "".join(body[body.index("\n\ndef "):].replace("leak_0", f"leak_{i}")
+                    for i in range(1, 700))
+    (tmp_path / "leaks.py").write_text(body)
+    reader, writer = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-m", "handlelint", "--jobs", "1", "--exit-zero",
+                             "leaks.py"],
+                            cwd=tmp_path, stdout=writer, stderr=subprocess.PIPE, text=True)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as lines:
+        first = lines.readline()
+    _, err = proc.communicate(timeout=120)
+    assert first.startswith(b"leaks.py:8:10: HDL001 ")
+    assert (proc.returncode, err) == (1, "")
