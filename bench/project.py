@@ -131,7 +131,8 @@ def generate(root: Path) -> list[str]:
 def _new_run() -> None:
     store._PROJECTS.clear()
     vocabulary._VOCABULARIES.clear()
-    vocabulary._WORD_FILES.clear()
+    vocabulary._USED.clear()
+    vocabulary._TEXTS.clear()
 
 
 def project_run(files: list[str], config: Config) -> tuple[float, int, int]:

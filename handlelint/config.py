@@ -160,8 +160,9 @@ class _Reader:
         sub = _Reader(self.path, f"{self.table}.{key}")
         pairs: dict[str, tuple[str, ...]] = {}
         for acquirer, releases in value.items():
-            if not _NAME_RE.match(acquirer) or "." in acquirer:
-                raise sub.fail(acquirer, "is not a plain function name (like open_widget)")
+            if not _NAME_RE.match(acquirer):
+                raise sub.fail(acquirer, "is not a function name (like open_widget, or "
+                                         "Utils.open_widget to match only that function)")
             if isinstance(releases, str):
                 releases = [releases]
             if not isinstance(releases, list) or not all(isinstance(r, str) for r in releases):

@@ -188,7 +188,7 @@ def configured_acquires(pairs: Mapping[str, Sequence[str]], entries: Sequence[Ac
     for name, names in pairs.items():
         rule = by_name.get(name)
         if rule is None or rule.release != tuple(names):  # a flake8 option replaced it
-            acquires.append(AcquireRule(name=name, handle_type=name, release=tuple(names),
+            acquires.append(AcquireRule(name=name, handle_type=final(name), release=tuple(names),
                                         anywhere=True))
         elif not unmodelled_fields(rule) and not any(
                 final(r) in no_argument for r in rule.release):

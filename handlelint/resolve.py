@@ -8,7 +8,9 @@ A call is classified once, from syntax and the bindings of its module (SPEC sect
 * ``F(...)`` where ``F`` is bound to such a function: ``F = dll.F``,
   ``from m import F``, ``getattr(dll, "F")``, ``PROTO(("F", dll))``, or a call of a
   ``PCLUSAPI_*`` typedef of the table;
-* configured acquire/release names, which match by final name anywhere.
+* configured acquire/release names, which match by final name anywhere, or, written
+  qualified (``ClusApiUtils.open_cluster``), only the calls that resolve to that
+  function (:mod:`handlelint.project.qualified`).
 
 Names alone do not count: ``stub.CreateCluster(req)`` on an RPC client is an unknown call.
 Everything else is sorted into borrowers, ctypes helpers, transparent wrappers, sinks
@@ -25,6 +27,7 @@ from handlelint.config import Config
 from handlelint.foreign import LOADERS as _LOADERS, ForeignFunctions
 from handlelint.index import ModuleIndex
 from handlelint.project.model import CONSTRUCTOR, FUNCTION, Resolved, SummaryLookup
+from handlelint.project.qualified import ACQUIRE, BORROW, QualifiedNames
 from handlelint.rules import AcquireRule, ReleaseRule, RuleTable
 from handlelint.syntax import dotted, final_name
 from handlelint.walk import preorder
@@ -192,6 +195,7 @@ class Resolver:
         #: The project's answer to "which project function does this call run?".
         self.summaries: SummaryLookup | None = None
         self._borrowers = frozenset(config.borrowers)
+        self._qualified = QualifiedNames(table.acquires, config.releasers, config.borrowers)
         self._call_scope = index.call_scope
         #: (id(function), name) -> the API function a local name is bound to there
         #: (``close = clusapi.CloseClusterNode`` inside a function), "" for another value.
@@ -354,20 +358,28 @@ class Resolver:
         if through is not None:
             return through
         name = final_name(call.func)
+        found: Resolved | None = None
         if self.summaries is not None and not self.ctypes.is_structure(name):
             found = self.summaries.of_call(call)
             real = self._helper_aliases.get(name) if isinstance(call.func, cst.Name) else None
             if found is None and real is not None:  # ``closer = close_cluster``
                 found = self.summaries.of_call(call.with_changes(func=cst.Name(real)))
-            if found is not None:
-                info = _from_summary(found, call)
-                if (info is not None and info.kind is CallKind.ACQUIRE and self._patches_dll
-                        and not info.takes):
-                    # A test that patches the DLL object gets mocks from the wrappers.
-                    return CallInfo(CallKind.UNKNOWN, info.name, summary=True,
-                                    borrowed=frozenset(range(len(call.args))))
-                if info is not None:
-                    return info
+        named = self._qualified.match(found.key if found else None, dotted(call.func)) if (
+            self._qualified) else None
+        if named is not None:
+            _, what, acquire = named
+            if what == ACQUIRE:
+                return CallInfo(CallKind.ACQUIRE, name, acquire=acquire)
+            return CallInfo(CallKind.BORROW if what == BORROW else CallKind.RELEASE, name)
+        if found is not None:
+            info = _from_summary(found, call)
+            if (info is not None and info.kind is CallKind.ACQUIRE and self._patches_dll
+                    and not info.takes):
+                # A test that patches the DLL object gets mocks from the wrappers.
+                return CallInfo(CallKind.UNKNOWN, info.name, summary=True,
+                                borrowed=frozenset(range(len(call.args))))
+            if info is not None:
+                return info
         rule = table.acquires.get(name)
         if rule is not None and rule.anywhere:
             return CallInfo(CallKind.ACQUIRE, name, acquire=rule)

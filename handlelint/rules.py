@@ -53,7 +53,8 @@ def build_table(acquires: Sequence[AcquireRule], releases: Sequence[ReleaseRule]
     for r in releases:
         if r.typedef:
             typedefs.setdefault(r.typedef, r.name)
-    names = {a.name for a in acquires} | {r.name for r in releases} | set(typedefs)
+    # A qualified configured name (``Utils.open_widget``) is mentioned by its final name.
+    names = {final(a.name) for a in acquires} | {r.name for r in releases} | set(typedefs)
     return RuleTable(
         acquires={a.name: a for a in acquires},
         releases={r.name: r for r in releases},

@@ -259,7 +259,7 @@ def parse_acquire(data: Mapping[str, Any], path: str, table: str, index: int, *,
                   strict: bool, pack: str) -> AcquireRule:
     """One ``[[acquire]]`` entry (``strict`` for packaged tables)."""
     entry = _Entry(path, table, index, data, _ACQUIRE_FIELDS)
-    name = entry.name("name", required=True)
+    name = entry.name("name", required=True, dotted=not strict)
     assert name is not None
     dll, module, obj = _owner(entry)
     returns_via = entry.choice("returns_via", RETURNS_VIA, None if strict else "return")

@@ -87,8 +87,8 @@ class Summaries:
         self.targets = Targets(index, module, foreign)
         self.functions = self.targets.functions
         self.methods: dict[tuple[str, str], Function] = {
-            (qual.split(".")[0], function.name.value): function
-            for qual, function in self.functions.items() if "." in qual}
+            (self.targets.class_of[id(function)], function.name.value): function
+            for function in self.functions.values() if id(function) in self.targets.class_of}
         self.ownership: dict[str, Ownership] = {}
         self._calls_by_scope: Optional[dict[int, list[cst.Call]]] = None
         #: id(function) -> its CFG (non-strict), for the scope checks to reuse.
@@ -96,19 +96,15 @@ class Summaries:
         self._generators: set[int] = set()
         local = self.targets.local
         for qual, function in self.functions.items():
-            kind = method_kind(function) if qual in self.methods_quals else FUNCTION
+            kind = method_kind(function) if id(function) in self.targets.class_of else FUNCTION
             most, fewest = signature(function, 0 if kind in (FUNCTION, STATIC) else 1)
             decorators = decorator_names(function, index.imports)
             local[qual] = Summary(kind=kind, max_args=most, min_args=fewest,
                                   context_manager=bool(decorators & _CONTEXT_MANAGERS),
-                                  cached=bool(decorators & _CACHES))
+                                  cached=bool(decorators & _CACHES),
+                                  returns_class=self.targets.returned_class(function))
         for name in self.targets.classes:
             local[name] = Summary(kind=CONSTRUCTOR)
-
-    @property
-    def methods_quals(self) -> set[str]:
-        """Qualified names of the module's methods."""
-        return {q for q in self.functions if "." in q}
 
     def of_call(self, call: cst.Call) -> Optional[Resolved]:
         """The project function ``call`` runs, with its summary (the resolver's lookup)."""

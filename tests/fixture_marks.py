@@ -38,6 +38,11 @@ def project_dirs() -> list[Path]:
     return sorted(p for p in PROJECTS.iterdir() if p.is_dir())
 
 
+#: Fixture projects whose marks hold only under their own ``[tool.handlelint]`` table
+#: (configured names): checked from their own folder, not in a run over every fixture.
+OWN_CONFIGURATION = frozenset({"qualified_names"})
+
+
 def project_marks(root: Path) -> set[tuple[str, int, str]]:
     """(path relative to the project, line, code) for every mark of a fixture project."""
     return {(p.relative_to(root).as_posix(), line, code)

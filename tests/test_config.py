@@ -146,6 +146,15 @@ def test_snake_case_spelling_is_accepted() -> None:
         ("helper",), ("lib",), "borrow")
 
 
+def test_qualified_acquire_names_are_accepted() -> None:
+    """A qualified name matches only the calls that resolve to that function."""
+    config = config_from_table({"acquire": {"ClusApiUtils.open_cluster": "close_cluster",
+                                            "pkg.mod.open_widget": ["close_widget"]}},
+                               "pyproject.toml")
+    assert config.acquire == {"ClusApiUtils.open_cluster": ("close_cluster",),
+                              "pkg.mod.open_widget": ("close_widget",)}
+
+
 @pytest.mark.parametrize(("table", "message"), [
     ({"releaser": ["x"]},
      "[tool.handlelint] unknown key 'releaser' (did you mean 'releasers'?)"),
@@ -181,9 +190,9 @@ def test_snake_case_spelling_is_accepted() -> None:
      "not an integer"),
     ({"acquire": {"open_widget": []}},
      "[tool.handlelint.acquire] 'open_widget' must name at least one release function"),
-    ({"acquire": {"lib.open_widget": "close_widget"}},
-     "[tool.handlelint.acquire] 'lib.open_widget' is not a plain function name (like "
-     "open_widget)"),
+    ({"acquire": {"lib.open widget": "close_widget"}},
+     "[tool.handlelint.acquire] 'lib.open widget' is not a function name (like open_widget, "
+     "or Utils.open_widget to match only that function)"),
     ({"acquire": {"open_widget": "lib.close_widget"}},
      "[tool.handlelint.acquire] 'open_widget' must hold names: 'lib.close_widget' is not a "
      "plain function name (like close_widget)"),
@@ -661,8 +670,8 @@ _REL = {"name": "close_w", "handle_arg_index": 0}
     ({"acquire": [{"release": ["close_w"]}], "release": [_REL]},
      "[[tool.handlelint.acquire]] #1: the field 'name' is required"),
     ({"acquire": [_acq(name="lib open")], "release": [_REL]},
-     "[[tool.handlelint.acquire]] #1 'lib open': 'name' must be a plain name (like "
-     "CloseHandle), not 'lib open'"),
+     "[[tool.handlelint.acquire]] #1 'lib open': 'name' must be a name (like "
+     "CloseHandle or win32api.CloseHandle), not 'lib open'"),
     ({"release": {"close_w": 0}},
      "[tool.handlelint] 'release' must be an array of tables ([[tool.handlelint.release]] "
      "entries), not a table"),

@@ -16,7 +16,9 @@ Resource Leak Checker's vocabulary, inferred instead of annotated:
 * ``raises``: every call raises (``TypeError``: the arguments do not fit the signature);
 * ``stores``: fresh handles the method leaves on ``self`` (attribute, rule);
 * ``cannot_raise``: no path of the function raises (see :mod:`.raising`): a call of it is
-  no exception point.
+  no exception point;
+* ``returns_class``: the project class (its stable name) the function is annotated to
+  return: a name bound to its result has that receiver type.
 
 :class:`SummaryLookup` is all the call resolver asks of the project: the summary a call
 runs, if any. :class:`Foreign` is all summaries ask of other modules.
@@ -62,12 +64,14 @@ class Summary:
     max_args: Optional[int] = None
     min_args: int = 0
     cannot_raise: bool = False
+    returns_class: str = ""
 
     @property
     def known(self) -> bool:
         """Does the summary say anything a caller must act on about handles?"""
         return self != Summary(kind=self.kind, max_args=self.max_args, min_args=self.min_args,
-                               cannot_raise=self.cannot_raise)
+                               cannot_raise=self.cannot_raise,
+                               returns_class=self.returns_class)
 
 
 @dataclass(frozen=True)
@@ -115,8 +119,8 @@ class Foreign(Protocol):
         """What ``name`` of ``module`` is bound to (a re-export), as a key or module."""
 
     def mentioned_elsewhere(self, name: str) -> bool:
-        """Does some file of the project other than the one defining ``name`` (that is:
-        at least two files) mention it?"""
+        """Does some file of the project mention ``name`` other than where it is defined
+        (so that something may call a function of that name)?"""
 
 
 @dataclass(frozen=True)

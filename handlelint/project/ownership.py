@@ -7,7 +7,11 @@ Read per class of the module, from syntax and the call classifications:
 * ``released``: some method (of the class or a base of the module) releases
   ``self.attr``: passed to a release, directly, through a local alias, through
   ``getattr(self, "attr", None)``, through a property that returns it, or given to a
-  registered release (``stack.callback(Close, self.attr)``);
+  registered release (``stack.callback(Close, self.attr)``). A release registered on an
+  ``ExitStack`` the object keeps (``self.stack.callback(...)``, or on a local stack whose
+  ``pop_all()`` is stored, ``self.cleanup = stack.pop_all()``) happens where that stack
+  is closed (``self.cleanup.close()``): the attribute is released only if some method
+  closes it;
 * ``closers``: the methods that release an attribute, or call such a method on ``self``.
 
 A constructor whose stored parameter is released by the class takes that argument over:
@@ -28,6 +32,35 @@ from handlelint.walk import preorder
 
 #: ``call -> the argument expressions it releases`` (from the call classifications).
 Released = Callable[[cst.Call], list[cst.BaseExpression]]
+#: Methods of an ``ExitStack`` that register a release for when it is closed.
+_STACK_REGISTRARS = frozenset({"callback", "push_async_callback"})
+#: Methods of a kept stack that run what was registered.
+_STACK_CLOSERS = frozenset({"close", "aclose", "__exit__", "__aexit__"})
+
+
+def _kept_stacks(method: cst.FunctionDef) -> dict[str, str]:
+    """``self.cleanup = stack.pop_all()`` in ``method``: ``{"stack": "cleanup"}``."""
+    found: dict[str, str] = {}
+    for node in preorder(method.body):
+        if (isinstance(node, cst.Assign) and isinstance(node.value, cst.Call)
+                and isinstance(node.value.func, cst.Attribute)
+                and node.value.func.attr.value == "pop_all"):
+            stack = dotted(node.value.func.value)
+            for target in node.targets:
+                name = dotted(target.target)
+                if stack and name.startswith("self.") and name.count(".") == 1:
+                    found[stack] = name[5:]
+    return found
+
+
+def _stack_of(call: cst.Call, kept: dict[str, str]) -> Optional[str]:
+    """The attribute holding the stack a registration is made on, if the object keeps it."""
+    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in _STACK_REGISTRARS):
+        return None
+    receiver = dotted(call.func.value)
+    if receiver.startswith("self.") and receiver.count(".") == 1:
+        return receiver[5:]
+    return kept.get(receiver)
 
 
 @dataclass
@@ -124,9 +157,14 @@ def read_class(cls: cst.ClassDef, released_args: Released,
     properties = _properties(methods)
     direct: set[str] = set()
     calls_self: dict[str, set[str]] = {}
+    #: Stack attribute -> the attributes whose release was registered on it.
+    on_stacks: dict[str, set[str]] = {}
     for name, method in methods.items():
         calls = calls_of(method)
         releasing = [(call, released_args(call)) for call in calls]
+        kept = _kept_stacks(method) if any(
+            args and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value in _STACK_REGISTRARS for call, args in releasing) else {}
         aliases: dict[str, str] = {}
         names = {p.name.value for p in (*method.params.posonly_params, *method.params.params)}
         if any(isinstance(arg, cst.Name) and arg.value not in names
@@ -138,13 +176,23 @@ def read_class(cls: cst.ClassDef, released_args: Released,
                     if attr is not None:
                         aliases[node.targets[0].target.value] = attr
         for call, args in releasing:
+            stack = _stack_of(call, kept) if args else None
             for arg in args:
                 attr = _self_attr(arg, aliases, properties)
-                if attr is not None:
+                if attr is not None and stack is not None:
+                    on_stacks.setdefault(stack, set()).add(attr)
+                elif attr is not None:
                     facts.released.add(attr)
                     direct.add(name)
             if isinstance(call.func, cst.Attribute) and dotted(call.func.value) == "self":
                 calls_self.setdefault(name, set()).add(call.func.attr.value)
+    for name, method in methods.items() if on_stacks else ():
+        for call in calls_of(method):  # ``self.cleanup.close()`` runs the registered releases
+            func = dotted(call.func)
+            stack, _, closer = func[5:].rpartition(".")
+            if func.startswith("self.") and closer in _STACK_CLOSERS and stack in on_stacks:
+                facts.released |= on_stacks[stack]
+                direct.add(name)
     facts.closers |= direct
     # ``__del__ = close`` in the class body: the alias runs the same method.
     for stmt in body:

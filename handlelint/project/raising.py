@@ -16,20 +16,23 @@ from typing import Callable, Optional
 
 import libcst as cst
 
-#: Syntax that may raise by itself (``with`` runs ``__enter__``/``__exit__``).
-_RAISING = (cst.Raise, cst.Assert, cst.Await, cst.Yield, cst.With)
+from handlelint.walk import children
+
+#: Syntax that may raise by itself (``with`` runs ``__enter__``/``__exit__``); compared
+#: by exact type, as the walk is over every node of the module's functions.
+_RAISING = frozenset({cst.Raise, cst.Assert, cst.Await, cst.Yield, cst.With})
+_NOT_RUN = frozenset({cst.FunctionDef, cst.ClassDef})
 
 
 def _body_nodes(function: cst.FunctionDef) -> list[cst.CSTNode]:
-    """The nodes of ``function``'s body that run when it is called."""
+    """The nodes of ``function``'s body that run when it is called (the meaningful
+    nodes of :mod:`handlelint.walk`)."""
     out: list[cst.CSTNode] = []
     todo: list[cst.CSTNode] = [function.body]
     while todo:
         node = todo.pop()
         out.append(node)
-        for child in node.children:
-            if not isinstance(child, (cst.FunctionDef, cst.ClassDef)):
-                todo.append(child)
+        todo.extend(child for child in children(node) if type(child) not in _NOT_RUN)
     return out
 
 
@@ -43,9 +46,11 @@ def cannot_raise(functions: list[cst.FunctionDef],
     for function in functions:
         callees: list[int] = []
         for node in _body_nodes(function):
-            if isinstance(node, _RAISING):
+            kind = type(node)
+            if kind in _RAISING:
                 break
-            if isinstance(node, cst.Call):
+            if kind is cst.Call:
+                assert isinstance(node, cst.Call)
                 callee = local_callee(node)
                 if callee is not None:
                     callees.append(callee)

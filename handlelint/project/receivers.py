@@ -4,11 +4,15 @@ A call resolves to a stable name (``pkg.mod:Class.method``) when its callee is
 
 * a function or class of the module, or one imported from a project module (``from
   a.b import f``, ``import a.b as m; m.f()``, re-exports of a package ``__init__``);
+* a function defined inside the calling function (or one around it): a nested
+  function, keyed ``pkg.mod:outer.<locals>.inner``;
 * ``self.m()`` / ``cls.m()`` inside a class, looked up along the bases (a simple MRO
-  over project classes, depth first, left to right);
+  over project classes, depth first, left to right), also inside a function nested in
+  a method that reads the method's ``self`` (a closure, not a parameter of its own);
 * ``obj.m()`` where ``obj`` has a project class: ``obj = C()`` in the module,
   ``self.obj = C()`` (or ``mod.C()``) in any method, a class attribute ``obj: C``, a
-  parameter annotated ``C``;
+  parameter annotated ``C``, or ``obj = make()`` where ``make`` (of this module or
+  imported from another one of the project) is annotated to return ``C``;
 * ``C.m()``: a static or class method, or a method given its instance explicitly.
 
 Nothing is executed; a name bound in any other way is not followed.
@@ -24,10 +28,14 @@ from handlelint.index import ModuleIndex
 from handlelint.project.imports import import_bindings
 from handlelint.project.model import (
     CLASSMETHOD, METHOD, STATIC, ClassFacts, Foreign, Resolved, Summary)
-from handlelint.syntax import dotted, final_name
+from handlelint.syntax import dotted, final_name, subclasses
+from handlelint.walk import children
 
 FunctionDef = cst.FunctionDef
 _MAX_BASES = 64
+#: Nodes that never hold a ``def`` running as part of the function around them.
+_NOT_NESTING = subclasses(cst.BaseExpression) | frozenset({
+    cst.SimpleStatementLine, cst.ClassDef, cst.Decorator, cst.Parameters})
 
 
 def _annotation_name(annotation: Optional[cst.Annotation]) -> str:
@@ -66,6 +74,10 @@ class Targets:
         self.class_of: dict[int, str] = {}
         self.qual_of: dict[int, str] = {}
         self.bindings: dict[str, str] = {}
+        #: id(nested function) -> the function it is defined in.
+        self.parent_of: dict[int, FunctionDef] = {}
+        #: id(function) -> the functions defined in its body, by name -> qualified name.
+        self.nested: dict[int, dict[str, str]] = {}
         if foreign is not None and module:
             self.bindings = import_bindings(index.module, module, foreign.module_of,
                                             foreign.is_module)
@@ -77,6 +89,10 @@ class Targets:
                 self.qual_of[id(stmt)] = stmt.name.value
             elif isinstance(stmt, cst.ClassDef):
                 self._add_class(stmt)
+        defined = {id(f) for f in self.functions.values()}
+        if any(type(s) is cst.FunctionDef and id(s) not in defined for s in index.scopes):
+            for qual, function in list(self.functions.items()):
+                self._add_nested(function, qual)
         self.attr_types: dict[str, dict[str, str]] = {name: {} for name in self.classes}
         self.bases: dict[str, tuple[str, ...]] = {}
         self.bases = {name: self._bases(cls) for name, cls in self.classes.items()}
@@ -95,6 +111,41 @@ class Targets:
                 self.functions[qual] = stmt
                 self.class_of[id(stmt)] = cls.name.value
                 self.qual_of[id(stmt)] = qual
+
+    def _add_nested(self, function: FunctionDef, qual: str) -> None:
+        """The functions defined in ``function``'s body (at any statement depth, not
+        inside expressions), as ``qual.<locals>.name``, and theirs in turn."""
+        todo: list[cst.CSTNode] = [function.body]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, cst.FunctionDef):
+                names = self.nested.setdefault(id(function), {})
+                inner = f"{qual}.<locals>.{node.name.value}"
+                if inner in self.functions:
+                    names[node.name.value] = ""  # defined twice: which one runs is unknown
+                    continue
+                self.functions[inner] = node
+                self.qual_of[id(node)] = inner
+                self.parent_of[id(node)] = function
+                names[node.name.value] = inner
+                self._add_nested(node, inner)
+                continue
+            todo.extend(child for child in children(node) if type(child) not in _NOT_NESTING)
+
+    def owner_of(self, scope: Optional[cst.CSTNode]) -> Optional[str]:
+        """The class whose method ``scope`` is, also for a function nested in a method
+        that reads the method's ``self`` (it has no parameter of that name)."""
+        while scope is not None:
+            name = self.class_of.get(id(scope))
+            if name is not None:
+                return name
+            parent = self.parent_of.get(id(scope))
+            if parent is None or not isinstance(scope, cst.FunctionDef) or any(
+                    p.name.value in ("self", "cls") for p in (
+                        *scope.params.posonly_params, *scope.params.params)):
+                return None
+            scope = parent
+        return None
 
     def key(self, qual: str) -> str:
         """The stable name of this module's ``qual``."""
@@ -115,17 +166,19 @@ class Targets:
             if not isinstance(value, cst.Call):
                 continue
             cls = self.class_key(dotted(value.func))
-            maker = self.functions.get(dotted(value.func))
-            if cls is None and maker is not None and maker.returns is not None:
-                cls = self.class_key(_annotation_name(maker.returns))
+            if cls is None:
+                cls = self._returned_class(dotted(value.func))
             name = dotted(target)
             if cls is None or not name:
                 continue
             if name.startswith("self.") and name.count(".") == 1:
-                scope = self.index.call_scope.get(id(value))
-                owner = self.class_of.get(id(scope)) if scope is not None else None
+                owner = self.owner_of(self.index.call_scope.get(id(value)))
                 if owner is not None:
                     self.attr_types[owner][name[5:]] = cls
+                continue
+            scope = self.index.assign_scope.get(id(target))
+            if isinstance(scope, cst.FunctionDef):  # a local of that function
+                self.param_types.setdefault(id(scope), {})[name] = cls
             else:
                 self.instances[name] = cls
         for name, definition in self.classes.items():
@@ -146,7 +199,23 @@ class Targets:
                 if found is not None:
                     types[param.name.value] = found
             if types:
-                self.param_types[id(function)] = types
+                self.param_types.setdefault(id(function), {}).update(types)
+
+    def _returned_class(self, name: str) -> Optional[str]:
+        """The project class a function named ``name`` is annotated to return: one of
+        this module (read from its annotation) or of another module (its summary)."""
+        maker = self.functions.get(name)
+        if maker is not None:
+            return self.class_key(_annotation_name(maker.returns))
+        key = self.resolve_name(name)
+        if key is None or key.startswith(f"{self.module}:") or self.foreign is None:
+            return None
+        summary = self.foreign.summary(key)
+        return summary.returns_class or None if summary is not None else None
+
+    def returned_class(self, function: FunctionDef) -> str:
+        """The key of the project class ``function`` is annotated to return ("" if none)."""
+        return self.class_key(_annotation_name(function.returns)) or ""
 
     # -- names to stable names --------------------------------------------------------------
 
@@ -249,15 +318,18 @@ class Targets:
     # -- calls ---------------------------------------------------------------------------
 
     def enclosing_class(self, call: cst.CSTNode) -> Optional[str]:
-        """The key of the class whose method ``call`` is in."""
-        scope = self.index.call_scope.get(id(call))
-        name = self.class_of.get(id(scope)) if scope is not None else None
+        """The key of the class whose method ``call`` is in (see :meth:`owner_of`)."""
+        name = self.owner_of(self.index.call_scope.get(id(call)))
         return self.key(name) if name is not None else None
 
     def of_call(self, call: cst.Call) -> Optional[Resolved]:
         """The project function ``call`` runs (see the module docstring)."""
         func = call.func
         if isinstance(func, cst.Name):
+            inner = self._nested_function(call, func.value)
+            if inner is not None:
+                return Resolved(self.key(inner), self.local[inner], 0) if (
+                    inner in self.local) else None  # "": defined twice
             return self._by_name(func.value)
         if not isinstance(func, cst.Attribute):
             return None
@@ -270,9 +342,7 @@ class Targets:
             owner = self.enclosing_class(call)
             cls = self.attr_type(owner, receiver[5:]) if owner is not None else None
         elif receiver:
-            scope = self.index.call_scope.get(id(call))
-            local = self.param_types.get(id(scope), {}) if scope is not None else {}
-            cls = local.get(receiver) or self.instances.get(receiver)
+            cls = self._local_type(call, receiver) or self.instances.get(receiver)
         if cls is not None:
             found = self.method(cls, method)
             if found is None:
@@ -283,6 +353,28 @@ class Targets:
         if not receiver:
             return None
         return self._by_name(f"{receiver}.{method}")
+
+    def _local_type(self, call: cst.Call, name: str) -> Optional[str]:
+        """The class of a parameter or local ``name`` of the function ``call`` is in, or
+        of a function around it (a closure reads the enclosing function's names)."""
+        scope: Optional[cst.CSTNode] = self.index.call_scope.get(id(call))
+        while scope is not None:
+            found = self.param_types.get(id(scope), {}).get(name)
+            if found is not None:
+                return found
+            scope = self.parent_of.get(id(scope))
+        return None
+
+    def _nested_function(self, call: cst.Call, name: str) -> Optional[str]:
+        """The qualified name of the nested function ``name`` a call in a function
+        (or in a function nested in it) runs."""
+        scope: Optional[cst.CSTNode] = self.index.call_scope.get(id(call))
+        while scope is not None:
+            found = self.nested.get(id(scope), {}).get(name)
+            if found is not None:
+                return found
+            scope = self.parent_of.get(id(scope))
+        return None
 
     def _by_name(self, name: str) -> Optional[Resolved]:
         key = self.resolve_name(name)

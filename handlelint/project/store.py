@@ -22,7 +22,7 @@ from handlelint.project.cache import (
     UNKNOWN, DiskCache, Entry, digest, facts_digest, facts_text)
 from handlelint.project.layout import Layout, find_root
 from handlelint.project.model import ClassFacts, ModuleFacts, Summary
-from handlelint.project.vocabulary import word_files
+from handlelint.project.vocabulary import used_words
 
 #: ``(text or bytes, module name, project) -> (facts, findings)``: the analysis of a module.
 Build = Callable[[Union[str, bytes], str, "Project"],
@@ -152,7 +152,7 @@ class Project:
         return facts.classes.get(qual) if facts is not None else None
 
     def mentioned_elsewhere(self, name: str) -> bool:
-        return word_files(self.layout.root).get(name.encode("utf-8"), 0) >= 2
+        return name.encode("utf-8") in used_words(self.layout.root)
 
     def export(self, module: str, name: str) -> Optional[str]:
         facts = self.facts(module)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from typing import Callable, Iterator
 
 from handlelint.files import skip_dir
@@ -21,7 +22,8 @@ from handlelint.files import skip_dir
 _DEF = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE)
 _WORD = re.compile(rb"\w+")
 _VOCABULARIES: dict[tuple[str, str], frozenset[bytes]] = {}
-_WORD_FILES: dict[str, dict[bytes, int]] = {}
+_USED: dict[str, frozenset[bytes]] = {}
+_TEXTS: dict[str, list[bytes]] = {}
 
 
 def _python_files(root: str) -> Iterator[str]:
@@ -31,6 +33,20 @@ def _python_files(root: str) -> Iterator[str]:
         for name in sorted(filenames):
             if name.endswith(".py"):
                 yield os.path.join(dirpath, name)
+
+
+def _texts(root: str) -> list[bytes]:
+    """The text of every ``*.py`` file of the project, read once per root and run."""
+    found = _TEXTS.get(root)
+    if found is None:
+        found = _TEXTS[root] = []
+        for path in _python_files(root):
+            try:
+                with open(path, "rb") as stream:
+                    found.append(stream.read())
+            except OSError:
+                continue
+    return found
 
 
 def _defined(data: bytes) -> set[bytes]:
@@ -45,12 +61,7 @@ def vocabulary(root: str, settings: str, relevant: Callable[[bytes], bool]) -> f
         return found
     words: set[bytes] = set()
     pending: list[tuple[bytes, set[bytes]]] = []
-    for path in _python_files(root):
-        try:
-            with open(path, "rb") as stream:
-                data = stream.read()
-        except OSError:
-            continue
+    for data in _texts(root):
         if relevant(data):
             words |= _defined(data)
         else:
@@ -70,19 +81,17 @@ def vocabulary(root: str, settings: str, relevant: Callable[[bytes], bool]) -> f
     return result
 
 
-def word_files(root: str) -> dict[bytes, int]:
-    """Identifier -> how many files of the project mention it (once per root and run)."""
-    found = _WORD_FILES.get(root)
+def used_words(root: str) -> frozenset[bytes]:
+    """The identifiers the project's files mention other than where they define them
+    (more occurrences than ``def``/``class`` lines naming them): the names of functions
+    that something may call (once per root and run)."""
+    found = _USED.get(root)
     if found is None:
-        found = _WORD_FILES[root] = {}
-        for path in _python_files(root):
-            try:
-                with open(path, "rb") as stream:
-                    words = set(_WORD.findall(stream.read()))
-            except OSError:
-                continue
-            for word in words:
-                found[word] = found.get(word, 0) + 1
+        counts: Counter[bytes] = Counter()
+        for data in _texts(root):
+            counts.update(_WORD.findall(data))
+            counts.subtract(_DEF.findall(data))
+        found = _USED[root] = frozenset(word for word, n in counts.items() if n > 0)
     return found
 
 
