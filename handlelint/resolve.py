@@ -366,7 +366,8 @@ class Resolver:
                 found = self.summaries.of_call(call.with_changes(func=cst.Name(real)))
         named = self._qualified.match(found.key if found else None, dotted(call.func)) if (
             self._qualified) else None
-        if named is not None:
+        if named is not None and not (named[1] == ACQUIRE and found and self._patches_dll):
+            # (A test that patches the DLL object gets mocks from the project's wrappers.)
             _, what, acquire = named
             if what == ACQUIRE:
                 return CallInfo(CallKind.ACQUIRE, name, acquire=acquire)

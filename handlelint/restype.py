@@ -231,7 +231,10 @@ class RestypeCheck:
 
     def _creates_dll(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, cst.Call):
-            return self.resolver.is_dll(expr)
+            # A configured factory (``dll-names``) hands out a DLL object set up elsewhere,
+            # restypes included: it is not made here.
+            return (self.resolver.is_dll(expr)
+                    and dotted(expr.func) not in self.resolver.config.dll_names)
         return dotted(expr).endswith(_LOADED)
 
     def _prototype_of(self, value: cst.BaseExpression) -> bool | None:

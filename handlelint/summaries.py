@@ -1,8 +1,9 @@
 """Summaries of a module's functions and classes: what each does with handles.
 
 Real code wraps every clusapi call in helpers (``def open_cluster(self, name)``,
-``def close_cluster(self, h)``), often in another module. Every function of the module
-gets a :class:`~handlelint.project.model.Summary` (at least its signature); those that
+``def close_cluster(self, h)``), often in another module, or in the function that uses
+them. Every function of the module, nested functions included, gets a
+:class:`~handlelint.project.model.Summary` (at least its signature); those that
 make a tracked call, or call a function whose summary says something, are analysed on
 their own with their parameters as pseudo-handles (maybe-null), and summarised at their
 normal exits:
@@ -118,10 +119,18 @@ class Summaries:
         self._read_classes(resolver)
         self._mark_cannot_raise(resolver)
         self._compute_functions(resolver, positions, make_transfer)
-        # Methods may release through helpers summarised just now: read the classes again.
-        helpers = any(s.releases for s in self.targets.local.values())
-        if helpers and self.targets.classes and self._read_classes(resolver):
+        # Methods may release through helpers summarised just now: read the classes again
+        # when a method calls one (by its name).
+        helpers = {q.rpartition(".")[2] for q, s in self.targets.local.items() if s.releases}
+        if helpers and self.targets.classes and self._calls_helper(helpers) and (
+                self._read_classes(resolver)):
             self._compute_functions(resolver, positions, make_transfer)
+
+    def _calls_helper(self, names: set[str]) -> bool:
+        """Does a method of the module's classes call a function named in ``names``?"""
+        by_scope = self._calls_by_scope or {}
+        return any(final_name(call.func) in names for method in self.methods.values()
+                   for call in by_scope.get(id(method), ()))
 
     def _mark_cannot_raise(self, resolver: Resolver) -> None:
         """Note the functions of the module that cannot raise (see :mod:`.raising`)."""

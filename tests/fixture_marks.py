@@ -40,7 +40,7 @@ def project_dirs() -> list[Path]:
 
 #: Fixture projects whose marks hold only under their own ``[tool.handlelint]`` table
 #: (configured names): checked from their own folder, not in a run over every fixture.
-OWN_CONFIGURATION = frozenset({"qualified_names"})
+OWN_CONFIGURATION = frozenset({"dll_factory", "qualified_names"})
 
 
 def project_marks(root: Path) -> set[tuple[str, int, str]]:

@@ -47,6 +47,10 @@ def test_there_are_fixture_projects_for_each_reduction() -> None:
     names = {p.name for p in project_dirs()}
     assert {"wrapper_module", "context_manager", "owning_object", "del_property",
             "partial_construction", "mock_assertions", "imports_and_types"} <= names
+    # Qualified configured names, nested functions, closures over ``self``, factories
+    # imported from other modules, ExitStack owners, a DLL object from a factory.
+    assert {"qualified_names", "nested_functions", "closure_self", "imported_return_types",
+            "exit_stack_owner", "dll_factory"} <= names
 
 
 def _chain(depth: int, callers_first: bool) -> str:

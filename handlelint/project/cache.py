@@ -16,7 +16,7 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
+import threading
 from typing import Any, Optional
 
 from handlelint import __version__
@@ -54,24 +54,35 @@ def _rule(data: Optional[dict[str, Any]]) -> Optional[AcquireRule]:
 
 
 _DEFAULT = Summary()
+_DEFAULTS = tuple((f.name, getattr(_DEFAULT, f.name)) for f in dataclasses.fields(Summary))
+#: id(rule) -> (rule, its JSON form): the rules of a run are few and shared by many
+#: summaries, so each is converted once.
+_RULES: dict[int, tuple[AcquireRule, dict[str, Any]]] = {}
+
+
+def _rule_to_json(rule: AcquireRule) -> dict[str, Any]:
+    found = _RULES.get(id(rule))
+    if found is None:
+        found = _RULES[id(rule)] = (rule, dataclasses.asdict(rule))
+    return found[1]
 
 
 def _summary_to_json(summary: Summary) -> dict[str, Any]:
     """The fields of ``summary`` that differ from the defaults (most do not)."""
     out: dict[str, Any] = {}
-    for field in dataclasses.fields(summary):
-        value = getattr(summary, field.name)
-        if value == getattr(_DEFAULT, field.name):
+    for name, default in _DEFAULTS:
+        value = getattr(summary, name)
+        if value == default:
             continue
-        if field.name == "returns":
-            value = dataclasses.asdict(value)
-        elif field.name == "stores":
-            value = [[attr, dataclasses.asdict(rule)] for attr, rule in value]
+        if name == "returns":
+            value = _rule_to_json(value)
+        elif name == "stores":
+            value = [[attr, _rule_to_json(rule)] for attr, rule in value]
         elif isinstance(value, frozenset):
             value = sorted(value)
         elif isinstance(value, tuple):
             value = list(value)
-        out[field.name] = value
+        out[name] = value
     return out
 
 
@@ -136,12 +147,26 @@ class DiskCache:
     def __init__(self, folder: str, settings: str) -> None:
         self.folder = folder
         self.settings = digest(f"{code_fingerprint()}\n{settings}".encode("utf-8"))
+        #: The entries the folder held when first read (None: not listed yet): a cold
+        #: cache costs one listing, not a failed open per module.
+        self._listed: Optional[frozenset[str]] = None
+        self._ready = False
+
+    def _name(self, module: str) -> str:
+        return digest(module.encode("utf-8")) + ".json"
 
     def _path(self, module: str) -> str:
-        return os.path.join(self.folder, digest(module.encode("utf-8")) + ".json")
+        return os.path.join(self.folder, self._name(module))
 
     def load(self, module: str, content: str) -> Optional[Entry]:
         """The entry of ``module`` if its text and settings match (deps not yet checked)."""
+        if self._listed is None:
+            try:
+                self._listed = frozenset(os.listdir(self.folder))
+            except OSError:
+                self._listed = frozenset()
+        if self._name(module) not in self._listed:
+            return None
         try:
             with open(self._path(module), encoding="utf-8") as stream:
                 data = json.load(stream)
@@ -160,14 +185,18 @@ class DiskCache:
         head = json.dumps({"settings": self.settings, "content": entry.content,
                            "deps": entry.deps})
         try:
-            os.makedirs(self.folder, exist_ok=True)
-            ignore = os.path.join(self.folder, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w", encoding="utf-8") as stream:
-                    stream.write("# Created by handlelint: the whole folder is a cache.\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            if not self._ready:
+                os.makedirs(self.folder, exist_ok=True)
+                ignore = os.path.join(self.folder, ".gitignore")
+                if not os.path.exists(ignore):
+                    with open(ignore, "w", encoding="utf-8") as stream:
+                        stream.write("# Created by handlelint: the whole folder is a cache.\n*\n")
+                self._ready = True
+            path = self._path(module)
+            # A name of this process and thread: parallel writers never share one.
+            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as stream:
                 stream.write(f'{head[:-1]}, "facts": {facts}, "findings": {findings}}}')
-            os.replace(tmp, self._path(module))
+            os.replace(tmp, path)
         except OSError:
             pass

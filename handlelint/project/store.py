@@ -22,7 +22,7 @@ from handlelint.project.cache import (
     UNKNOWN, DiskCache, Entry, digest, facts_digest, facts_text)
 from handlelint.project.layout import Layout, find_root
 from handlelint.project.model import ClassFacts, ModuleFacts, Summary
-from handlelint.project.vocabulary import used_words
+from handlelint.project.vocabulary import text_of, used_words
 
 #: ``(text or bytes, module name, project) -> (facts, findings)``: the analysis of a module.
 Build = Callable[[Union[str, bytes], str, "Project"],
@@ -84,11 +84,13 @@ class Project:
         known = self._known.get(module)
         if known is not None:  # files do not change during a run: read each once
             return known
-        try:
-            with open(path, "rb") as stream:
-                data = stream.read()
-        except OSError:
-            return None
+        data = text_of(self.layout.root, path)
+        if data is None:
+            try:
+                with open(path, "rb") as stream:
+                    data = stream.read()
+            except OSError:
+                return None
         return self._analyse(module, digest(data), data, raise_errors=False)
 
     def _analyse(self, module: str, content: str, source: Union[str, bytes],

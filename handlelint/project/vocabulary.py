@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Optional
 
 from handlelint.files import skip_dir
 
@@ -23,7 +23,8 @@ _DEF = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTIL
 _WORD = re.compile(rb"\w+")
 _VOCABULARIES: dict[tuple[str, str], frozenset[bytes]] = {}
 _USED: dict[str, frozenset[bytes]] = {}
-_TEXTS: dict[str, list[bytes]] = {}
+_TEXTS: dict[str, dict[str, bytes]] = {}
+_STAMPS: dict[str, tuple[int, int]] = {}
 
 
 def _python_files(root: str) -> Iterator[str]:
@@ -35,18 +36,39 @@ def _python_files(root: str) -> Iterator[str]:
                 yield os.path.join(dirpath, name)
 
 
-def _texts(root: str) -> list[bytes]:
-    """The text of every ``*.py`` file of the project, read once per root and run."""
+def _texts(root: str) -> dict[str, bytes]:
+    """The text of every ``*.py`` file of the project by path, read once per root and
+    run (the project's analysis of a module reads it from here too)."""
     found = _TEXTS.get(root)
     if found is None:
-        found = _TEXTS[root] = []
+        found = _TEXTS[root] = {}
         for path in _python_files(root):
             try:
                 with open(path, "rb") as stream:
-                    found.append(stream.read())
+                    found[path] = stream.read()
+                    _STAMPS[path] = _stamp(stream.fileno())
             except OSError:
                 continue
     return found
+
+
+def _stamp(fd: int) -> tuple[int, int]:
+    info = os.fstat(fd)
+    return info.st_mtime_ns, info.st_size
+
+
+def text_of(root: str, path: str) -> Optional[bytes]:
+    """The text of ``path`` if the vocabulary of its project read it already and the
+    file has not changed since (same modification time and size)."""
+    texts = _TEXTS.get(root)
+    data = texts.get(path) if texts is not None else None
+    if data is None:
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return data if _STAMPS.get(path) == (info.st_mtime_ns, info.st_size) else None
 
 
 def _defined(data: bytes) -> set[bytes]:
@@ -61,7 +83,7 @@ def vocabulary(root: str, settings: str, relevant: Callable[[bytes], bool]) -> f
         return found
     words: set[bytes] = set()
     pending: list[tuple[bytes, set[bytes]]] = []
-    for data in _texts(root):
+    for data in _texts(root).values():
         if relevant(data):
             words |= _defined(data)
         else:
@@ -88,7 +110,7 @@ def used_words(root: str) -> frozenset[bytes]:
     found = _USED.get(root)
     if found is None:
         counts: Counter[bytes] = Counter()
-        for data in _texts(root):
+        for data in _texts(root).values():
             counts.update(_WORD.findall(data))
             counts.subtract(_DEF.findall(data))
         found = _USED[root] = frozenset(word for word, n in counts.items() if n > 0)
