@@ -159,6 +159,10 @@ class Resolver:
         self._dll_names: set[str] = set(config.dll_names)
         self._aliases: dict[str, str] = {}
         self._cache: dict[int, CallInfo] = {}
+        #: The calls whose classification read a project function's summary (which
+        #: :meth:`forget` drops), and whether the one being classified did.
+        self._by_summary: set[int] = set()
+        self._consulted = False
         #: Names bound to an instance of a class of the file (``clusapi = RestClient()``):
         #: whatever they are called, they are not DLL objects.
         classes = {s.name.value for s in index.scopes if isinstance(s, cst.ClassDef)}
@@ -323,11 +327,14 @@ class Resolver:
         """The :class:`CallInfo` of ``call`` (memoized)."""
         found = self._cache.get(id(call))
         if found is None:
+            self._consulted = self.summaries is None  # classified before summaries exist
             found = self._classify(call)
             if (found.raises and not (found.always_raises or found.through)
                     and self._cannot_raise(call)):
                 found = replace(found, raises=False)
             self._cache[id(call)] = found
+            if self._consulted:
+                self._by_summary.add(id(call))
         return found
 
     def _cannot_raise(self, call: cst.Call) -> bool:
@@ -335,6 +342,7 @@ class Resolver:
         if self.summaries is None:
             return False
         found = self.summaries.of_call(call)
+        self._consulted = self._consulted or found is not None
         return (found is not None and found.summary.cannot_raise
                 and found.summary.kind != CONSTRUCTOR)
 
@@ -364,6 +372,7 @@ class Resolver:
             real = self._helper_aliases.get(name) if isinstance(call.func, cst.Name) else None
             if found is None and real is not None:  # ``closer = close_cluster``
                 found = self.summaries.of_call(call.with_changes(func=cst.Name(real)))
+            self._consulted = found is not None
         named = self._qualified.match(found.key if found else None, dotted(call.func)) if (
             self._qualified) else None
         if named is not None and not (named[1] == ACQUIRE and found and self._patches_dll):
@@ -420,8 +429,11 @@ class Resolver:
         return CallInfo(CallKind.UNKNOWN, full or name or "call")
 
     def forget(self) -> None:
-        """Drop memoized classifications (summaries changed)."""
-        self._cache.clear()
+        """Drop the memoized classifications that read a project function's summary
+        (summaries changed); the others depend on syntax and bindings alone."""
+        for key in self._by_summary:
+            self._cache.pop(key, None)
+        self._by_summary.clear()
 
     def _call_through(self, call: cst.Call) -> CallInfo | None:
         """``helper(clusapi.F, *args)``: the helper calls F, so acquires or releases.
