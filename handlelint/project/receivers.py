@@ -98,6 +98,8 @@ class Targets:
         self.bases = {name: self._bases(cls) for name, cls in self.classes.items()}
         self.instances: dict[str, str] = {}
         self.param_types: dict[int, dict[str, str]] = {}
+        #: id(call) -> (stable name, offset) of the function it runs, or None.
+        self._resolved: dict[int, Optional[tuple[str, int]]] = {}
         self._read_types()
 
     # -- the module's own definitions ---------------------------------------------------
@@ -323,7 +325,23 @@ class Targets:
         return self.key(name) if name is not None else None
 
     def of_call(self, call: cst.Call) -> Optional[Resolved]:
-        """The project function ``call`` runs (see the module docstring)."""
+        """The project function ``call`` runs (see the module docstring), its summary
+        as it is now. Which function a call of the module runs is worked out once (it
+        depends on syntax, bindings and other modules' facts, not on this module's
+        summaries, which change while they are computed)."""
+        known = id(call) in self.index.call_scope  # not a node made for the question
+        if known and id(call) in self._resolved:
+            hit = self._resolved[id(call)]
+            if hit is None:
+                return None
+            summary = self.summary_of(hit[0])
+            return Resolved(hit[0], summary, hit[1]) if summary is not None else None
+        found = self._of_call(call)
+        if known:
+            self._resolved[id(call)] = (found.key, found.offset) if found is not None else None
+        return found
+
+    def _of_call(self, call: cst.Call) -> Optional[Resolved]:
         func = call.func
         if isinstance(func, cst.Name):
             inner = self._nested_function(call, func.value)
