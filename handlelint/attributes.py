@@ -160,8 +160,8 @@ class AttributeCheck:
                 info = self.resolver.classify(right)
                 if info.kind is not CallKind.ACQUIRE or info.acquire is None:
                     continue
-                if info.acquire.returns_via != "return":
-                    continue
+                if info.acquire.returns_via != "return" or info.acquire.self_closing:
+                    continue  # a self-closing object needs no release
                 args = [a.value for a in right.args if a.keyword is None]
                 if info.name in NOTIFY_PORTS and args and not invalid_handle(args[0]):
                     continue

@@ -33,6 +33,7 @@ from handlelint.prefilter import mentions_tracked_name
 from handlelint.packs import configured_acquires, engine_table
 from handlelint.project.layout import find_root
 from handlelint.project.vocabulary import mentions, vocabulary
+from handlelint.pywin32 import mentions_module
 from handlelint.records import AcquireRule, ReleaseRule
 from handlelint.rules import RuleTable, with_configured
 from handlelint.source import SourceError, decode, run_with_big_stack
@@ -76,6 +77,8 @@ def in_project_vocabulary(data: bytes, config: Config, path: str) -> bool:
 
 
 def _mentions_tracked(data: bytes, config: Config) -> bool:
+    if mentions_module(data, config.rules):  # pywin32, winreg, _winapi: their imports
+        return True
     extra = frozenset(config.releasers) | frozenset(config.dll_names)
     lowered = data.lower()
     if not (extra or config.acquire) and b"clus" not in lowered:

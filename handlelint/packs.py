@@ -7,11 +7,12 @@ its ``dll`` (``kernel32``, ``advapi32``, ...), every pywin32 entry to ``pywin32`
 module (``winreg``, with its ``HKEYType`` object, and ``_winapi``). ``win32`` names every
 pack of that file at once. All packs are on unless ``rules`` narrows them.
 
-Every pack is loaded, validated and documented, but the engine models the semantics of
-the ``clusapi`` pack only (:data:`MODELLED`): :func:`engine_table` is the one seam through
-which a pack reaches the engine, so a Win32 pack is added there once the engine models
-what its fields say. The Win32 file is parsed only when a pack list is checked or the
-packs are listed, never on the way to checking a file.
+Every pack is loaded, validated and documented. The engine models the ``clusapi`` pack
+(:data:`MODELLED`), through :func:`engine_table`, the seam through which a pack of DLL
+exports reaches the engine, and the packs of Python modules (:data:`MODULE_PACKS`:
+``pywin32``, ``winreg``, ``_winapi``), through :mod:`handlelint.pywin32`. The Win32 file
+is parsed only when a pack list is checked, the packs are listed, or a file imports a
+module of those packs.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ WIN32_FILE = "win32-handles.toml"
 WIN32_GROUP = "win32"
 #: Packs whose semantics the engine enforces today.
 MODELLED = ("clusapi",)
+#: Packs of Python modules (pywin32, winreg, _winapi), modelled by :mod:`handlelint.pywin32`
+#: outside the table keyed by function name: their calls are found through imports.
+MODULE_PACKS = ("pywin32", "winreg", "_winapi")
 #: Standard-library modules (and objects) to their pack.
 _STDLIB_PACKS = {"winreg": "winreg", "_winreg": "winreg", "HKEYType": "winreg",
                  "_winapi": "_winapi", "msvcrt": "msvcrt"}
@@ -63,7 +67,7 @@ class Pack:
     @property
     def modelled(self) -> bool:
         """Does the engine enforce this pack today?"""
-        return self.name in MODELLED
+        return self.name in MODELLED or self.name in MODULE_PACKS
 
 
 def _split(rules: RuleFile, file: str) -> list[Pack]:

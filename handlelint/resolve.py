@@ -28,6 +28,7 @@ from handlelint.foreign import LOADERS as _LOADERS, ForeignFunctions
 from handlelint.index import ModuleIndex
 from handlelint.project.model import CONSTRUCTOR, FUNCTION, Resolved, SummaryLookup
 from handlelint.project.qualified import ACQUIRE, BORROW, QualifiedNames
+from handlelint.pywin32 import ModuleCalls, gives_nothing_new
 from handlelint.rules import AcquireRule, ReleaseRule, RuleTable
 from handlelint.syntax import dotted, final_name
 from handlelint.walk import preorder
@@ -224,6 +225,8 @@ class Resolver:
         self._loop_releases = self._releases_bound_by_loops(index)
         #: ctypes functions of every DLL, for the exception model.
         self.ctypes = ForeignFunctions(index, self.is_dll, self._dll_names)
+        #: Functions of pywin32 modules, winreg and _winapi, through the file's imports.
+        self.modules = ModuleCalls(index, config.rules)
 
     def _releases_bound_by_loops(self, index: ModuleIndex) -> dict[int, ReleaseRule]:
         """``for h, close in ((hn, clusapi.CloseClusterNode), (hg, ...)): close(h)``: each
@@ -346,8 +349,30 @@ class Resolver:
         return (found is not None and found.summary.cannot_raise
                 and found.summary.kind != CONSTRUCTOR)
 
+    def _module_call(self, call: cst.Call) -> CallInfo | None:
+        """A call of a function of a module pack (see :mod:`handlelint.pywin32`)."""
+        found = self.modules.function_of(call.func)
+        if found is None:
+            return None
+        rules = self.modules.rules
+        rule = rules.acquires.get(found)
+        if rule is not None and not gives_nothing_new(
+                rule, [a.value for a in call.args if a.keyword is None]):
+            return CallInfo(CallKind.ACQUIRE, found[1], acquire=rule, errcheck=rule.raises,
+                            exits=rule.self_closing)
+        release = rules.releases.get(found)
+        if release is not None:
+            return CallInfo(CallKind.RELEASE, found[1], release=release)
+        if found[1].startswith("_"):  # ``win32file._open_osfhandle`` takes the handle over
+            return None
+        return CallInfo(CallKind.API, found[1], errcheck=True)  # borrows, may raise
+
     def _classify(self, call: cst.Call) -> CallInfo:
         table = self.table
+        if self.modules.modules or self.modules.functions:
+            module_call = self._module_call(call)
+            if module_call is not None:
+                return module_call
         func = self._function_of_call(call)
         looped = self._loop_releases.get(id(call)) if func is None else None
         if looped is not None:

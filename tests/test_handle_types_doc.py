@@ -13,6 +13,7 @@ import pytest
 
 from handlelint.packs import MODELLED, WIN32_GROUP, Pack, all_packs, unmodelled_fields
 from handlelint.packs import win32_rules
+from handlelint.pywin32 import untracked_reason
 from handlelint.records import AcquireRule, ReleaseRule
 from handlelint.rules import RuleTable, packaged_table
 
@@ -161,17 +162,29 @@ def render_pack(pack: Pack) -> str:
     lines = [f"# Rule pack `{pack.name}`", "", GENERATED.format(file=pack.file), "",
              "[All packs](../handle-types.md). From: "
              + ", ".join(f"`{s}`" for s in pack.sources) + ".", ""]
-    if pack.modelled:
+    if pack.name in MODELLED:
         lines += ["The engine checks this pack.", ""]
         lines += render_handle_types(packaged_table())
         return "\n".join(lines) + "\n"
+    if pack.modelled:
+        lines += [
+            "The engine checks this pack: its functions are calls where the file imports",
+            "their module (`import win32api`, `from win32file import CreateFile`,",
+            "`import _winreg as winreg`). Entries listed under *Entries not tracked yet*",
+            "are not: their calls count as calls that only look at their arguments and",
+            "may raise. Argument indexes count from 0.",
+            "",
+        ]
+    else:
+        lines += [
+            "The engine does not check this pack yet: its entries are loaded, validated and",
+            "listed here, and `rules` may name it, but no finding comes from it until the",
+            "engine models the fields below (see",
+            "[configuration](../configuration.md#rule-packs)).",
+            "Argument indexes count from 0.",
+            "",
+        ]
     lines += [
-        "The engine does not check this pack yet: its entries are loaded, validated and",
-        "listed here, and `rules` may name it, but no finding comes from it until the",
-        "engine models the fields below (see",
-        "[configuration](../configuration.md#rule-packs)).",
-        "Argument indexes count from 0.",
-        "",
         "## Acquire",
         "",
         "| function | from | handle type | handed out by | failure and success | conditions "
@@ -198,6 +211,14 @@ def render_pack(pack: Pack) -> str:
             types = "; ".join(_cell(t) for t in release.handle_types)
             lines.append(f"| {name} | {_origin(release)} | {_release_argument(release)} | "
                          f"{types} |")
+    if pack.modelled:
+        lines += ["", "## Entries not tracked yet", "", "| entry | from | field |",
+                  "|---|---|---|"]
+        for rule in pack.acquires:
+            reason = untracked_reason(rule)
+            if reason:
+                lines.append(f"| `{rule.name}` | {_origin(rule)} | `{reason}` |")
+        return "\n".join(lines) + "\n"
     lines += ["", "## Fields the engine does not enforce yet", "",
               "| field | entries |", "|---|---|"]
     affected: dict[str, list[str]] = {}
@@ -260,7 +281,7 @@ def render_index(packs: tuple[Pack, ...]) -> str:
     ]
     for pack in packs:
         sources = ", ".join(f"`{s}`" for s in pack.sources)
-        checked = "yes" if pack.name in MODELLED else "not yet"
+        checked = "yes" if pack.modelled else "not yet"
         lines.append(f"| [{pack.name}](packs/{pack.name}.md) | {sources} | "
                      f"{len(pack.acquires)} | {len(pack.releases)} | {checked} |")
     lines += ["", "Calls of the Win32 table that do not release, handles that must not be",

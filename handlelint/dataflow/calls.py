@@ -138,6 +138,10 @@ class CallEffects:
                 self.eval(arg.value, work)
             work.raising = Origin(0, self._line, info.always_raises)
             return EMPTY
+        if kind is CallKind.UNKNOWN and type(call.func) is cst.Attribute:
+            handled = self._object_method(call, info, work)
+            if handled is not None:
+                return handled
         if kind is CallKind.UNKNOWN:
             receiver = call.func.value if isinstance(call.func, cst.Attribute) else call.func
             self._escape(self.eval(receiver, work), work)
@@ -263,6 +267,7 @@ class CallEffects:
             line, col = self.pos.get(call) or (self._line, 0)
             self.sites.append(Site(site, call, info.acquire, line, col, info.name))
             self._site_of[id(call)] = site
+        rule = self.sites[site].rule
         old = work.env.sites.get(site)
         if old is not None:
             leaky, origin = leak_origin(old)
@@ -271,10 +276,16 @@ class CallEffects:
                 self._shadow(site, holders, old, work)
             elif leaky:
                 self._record_leak(LeakEvent(site, "reacquire", self._line, origin, self._node))
-        work.env.sites[site] = {H.MAYBE_NULL: None}
+        work.env.sites[site] = {first_state(rule): None}
         work.fresh.add(site)
         self.acquired_at.setdefault(site, set()).add(self._node)
         return site
+
+    def _object_method(self, call: cst.Call, info: CallInfo, work: Work
+                       ) -> frozenset[int] | None:
+        """``h.m(...)`` on a handle object: what it does, or None for an unknown call
+        (see :mod:`~handlelint.dataflow.objects`)."""
+        return None
 
     def _shadow(self, site: int, holders: list[str], old: dict[H, Optional[Origin]],
                 work: Work) -> None:
@@ -453,6 +464,15 @@ def _out_name(expr: cst.BaseExpression) -> str | None:
     if isinstance(expr, cst.Call) and final_name(expr.func) in _POINTER_HELPERS and expr.args:
         expr = expr.args[0].value
     return expr.value if isinstance(expr, cst.Name) else None
+
+
+def first_state(rule: AcquireRule) -> H:
+    """The state of a fresh handle: maybe-null, or open when the call raises instead of
+    failing; an object that closes itself when collected is no duty of the scope
+    (escaped), though its explicit closes still count (HDL004, HDL005)."""
+    if rule.self_closing:
+        return H.ESCAPED
+    return H.OPEN if rule.raises else H.MAYBE_NULL
 
 
 def invalid_handle(expr: cst.BaseExpression) -> bool:

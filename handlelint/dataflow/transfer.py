@@ -24,9 +24,10 @@ import libcst as cst
 
 from handlelint.cfg.model import EdgeKind, Node, NodeKind
 from handlelint.dataflow.calls import (
-    RAISES_SOMETIMES, CallEffects, LeakEvent, Record, Site, Work,
+    RAISES_SOMETIMES, LeakEvent, Record, Site, Work,
 )
 from handlelint.dataflow.conditions import derived_null_check, refine
+from handlelint.dataflow.objects import ObjectMethods
 from handlelint.syntax import constant_truth, dotted
 from handlelint.dataflow.lattice import LEAKY, Env, Origin, join, leak_origin
 from handlelint.dataflow.liveness import Liveness
@@ -45,7 +46,7 @@ _LEAVES = frozenset({
 })
 
 
-class HandleTransfer(CallEffects):
+class HandleTransfer(ObjectMethods):
     """Transfer function and leak reporter for one scope (see the module docstring)."""
 
     def __init__(self, resolver: Resolver, positions: Positions, *,
