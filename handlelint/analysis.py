@@ -22,6 +22,7 @@ from handlelint.explain import explain_all
 from handlelint.report import choose, leak_findings
 from handlelint.resolve import Resolver
 from handlelint.restype import RestypeCheck
+from handlelint.argtypes import ArgtypesCheck
 from handlelint.rules import RuleTable
 from handlelint.project.model import ModuleFacts
 from handlelint.project.store import Project, project_for
@@ -88,6 +89,7 @@ def _run(text: str, table: RuleTable, config: Config, force: bool, strict: bool,
             findings.extend(_check_scope(scope, index, positions, resolver, strict, explain,
                                          graph, unowned.get(id(scope), frozenset())))
     findings.extend(RestypeCheck(index, resolver, positions).findings())
+    findings.extend(ArgtypesCheck(index, resolver, positions).findings())
     findings.extend(attributes.findings(positions))
     findings.sort()
     return findings, summaries.facts()

@@ -72,6 +72,13 @@ CODES: dict[str, Code] = {
             "same file without a pointer-sized restype: the default c_int truncates 64-bit "
             "handles.",
         ),
+        Code(
+            "HDL008",
+            "handle passed to a ctypes function without argtypes",
+            "A handle is passed to a function of a ctypes DLL object set up in the same file "
+            "whose argtypes do not cover that position: ctypes converts a plain int as a C "
+            "int, so a 64-bit handle raises ArgumentError or is truncated.",
+        ),
     )
 }
 

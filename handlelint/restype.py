@@ -38,7 +38,14 @@ _LOADER_ATTRS = frozenset({"windll", "cdll", "oledll"})
 
 
 class RestypeCheck:
-    """Finds HDL007 in one module (see the module docstring)."""
+    """Finds HDL007 in one module (see the module docstring).
+
+    The scan of ``F.<attribute> = value`` assignments (direct, through ``setattr``,
+    in loops over names or functions) is shared with HDL008, which reads ``argtypes``.
+    """
+
+    #: The attribute of a foreign function whose assignments the scan records.
+    ATTRIBUTE = "restype"
 
     def __init__(self, index: ModuleIndex, resolver: Resolver, positions: Positions) -> None:
         self.index = index
@@ -70,8 +77,8 @@ class RestypeCheck:
         for target, value in self.index.assigns:
             name = dotted(target)
             if not name:
-                if isinstance(target, cst.Attribute) and target.attr.value == "restype":
-                    self._note_restype(target.value, value)
+                if isinstance(target, cst.Attribute) and target.attr.value == self.ATTRIBUTE:
+                    self._note(target.value, value)
                 continue
             if self._creates_dll(value):
                 self.created.add(name)
@@ -80,18 +87,18 @@ class RestypeCheck:
             proto = self._prototype_of(value)
             if proto is not None:
                 self.via_prototype[name] = proto
-            if isinstance(target, cst.Attribute) and target.attr.value == "restype":
-                self._note_restype(target.value, value)
+            if isinstance(target, cst.Attribute) and target.attr.value == self.ATTRIBUTE:
+                self._note(target.value, value)
         for call in self.index.calls:
             args = call.args
             if (final_name(call.func) == "setattr" and len(args) == 3
                     and isinstance(args[1].value, cst.SimpleString)
-                    and args[1].value.evaluated_value == "restype"):
-                self._note_restype(args[0].value, args[2].value)
+                    and args[1].value.evaluated_value == self.ATTRIBUTE):
+                self._note(args[0].value, args[2].value)
         self._scan_loops()
 
-    def _note_restype(self, function: cst.BaseExpression, restype: cst.BaseExpression,
-                      names: dict[str, str] | None = None) -> None:
+    def _note(self, function: cst.BaseExpression, restype: cst.BaseExpression,
+              names: dict[str, str] | None = None) -> None:
         """``function.restype = restype``: record it for the function's DLL object."""
         found = self._function_key(function, names or {})
         if found is not None and self._is_pointer(restype):
@@ -112,12 +119,12 @@ class RestypeCheck:
                 if isinstance(node, cst.Assign):
                     for target in node.targets:
                         if (isinstance(target.target, cst.Attribute)
-                                and target.target.attr.value == "restype"):
+                                and target.target.attr.value == self.ATTRIBUTE):
                             self._loop_restype(target.target.value, node.value, stmt, pairs)
                 elif (isinstance(node, cst.Call) and final_name(node.func) == "setattr"
                         and len(node.args) == 3
                         and isinstance(node.args[1].value, cst.SimpleString)
-                        and node.args[1].value.evaluated_value == "restype"):
+                        and node.args[1].value.evaluated_value == self.ATTRIBUTE):
                     self._loop_restype(node.args[0].value, node.args[2].value, stmt, pairs)
 
     def _scan_function_loop(self, loop: cst.For) -> None:
@@ -135,10 +142,10 @@ class RestypeCheck:
                 continue
             for target in node.targets:
                 if (isinstance(target.target, cst.Attribute)
-                        and target.target.attr.value == "restype"
+                        and target.target.attr.value == self.ATTRIBUTE
                         and dotted(target.target.value) == var):
                     for element in source.elements:
-                        self._note_restype(element.value, node.value)
+                        self._note(element.value, node.value)
 
     def _loop_restype(self, function: cst.BaseExpression, restype: cst.BaseExpression,
                       loop: cst.For, pairs: list[tuple[str, cst.BaseExpression | None]]) -> None:
@@ -150,7 +157,7 @@ class RestypeCheck:
             chosen = restype
             if value is not None and len(names) == 2 and dotted(restype) == names[1]:
                 chosen = value
-            self._note_restype(function, chosen, bound)
+            self._note(function, chosen, bound)
 
     def _loop_strings(self, loop: cst.For) -> list[tuple[str, cst.BaseExpression | None]]:
         """The strings a loop goes over (with their dict values, for ``.items()``)."""
@@ -230,12 +237,17 @@ class RestypeCheck:
         return final_name(expr) in self.pointer_names
 
     def _creates_dll(self, expr: cst.BaseExpression) -> bool:
+        """A DLL object of any library: ``WinDLL("kernel32")``, ``windll.user32``."""
         if isinstance(expr, cst.Call):
             # A configured factory (``dll-names``) hands out a DLL object set up elsewhere,
             # restypes included: it is not made here.
-            return (self.resolver.is_dll(expr)
-                    and dotted(expr.func) not in self.resolver.config.dll_names)
-        return dotted(expr).endswith(_LOADED)
+            if dotted(expr.func) in self.resolver.config.dll_names:
+                return False
+            return self.resolver.is_dll(expr) or (
+                self.resolver.ctypes.is_any_dll(expr)
+                and self.resolver.modules.function_of(expr.func) is None)
+        parts = dotted(expr).split(".")
+        return dotted(expr).endswith(_LOADED) or len(parts) >= 2 and parts[-2] in _LOADER_ATTRS
 
     def _prototype_of(self, value: cst.BaseExpression) -> bool | None:
         """For ``PROTO(("F", dll))``: whether PROTO's restype is a pointer; else None."""
