@@ -57,7 +57,7 @@ _MODULE_ALIASES = {"_winreg": "winreg"}
 #: Object types whose ``Detach()`` hands back the handle as a plain integer.
 DETACHABLE = frozenset({
     "PyHANDLE", "PyHKEY", "PyGdiHANDLE", "PySC_HANDLE", "PyLSA_HANDLE", "PyTS_HANDLE",
-    "PyHINTERNET", "PyEVTLOG_HANDLE", "winreg.HKEYType (PyHKEY)",
+    "PyHINTERNET", "PyEVTLOG_HANDLE", "winreg.HKEYType",
 })
 #: Methods of the object types that return the handle they wrap (``bmp.GetHandle()``).
 _HANDLE_GETTERS = frozenset({"GetHandle"})
@@ -180,10 +180,19 @@ def mentions_module(data: bytes, selected: tuple[str, ...] | None = None) -> boo
     return words is not None and words.search(data) is not None
 
 
+def object_type(rule: AcquireRule) -> str:
+    """The Python type of the handle object a call returns (in a tuple: the handle's)."""
+    text = (rule.python_type or "").strip()
+    positions = handle_positions(rule)
+    if positions:
+        text = text.strip("()").split(",")[positions[0]].strip()
+    return text.split(" ")[0].rstrip(",")
+
+
 def detached_rule(rule: AcquireRule, rules: ModuleRules) -> AcquireRule | None:
     """The rule of the plain handle ``Detach()`` hands back from a ``rule`` object, or
     None when its type has no ``Detach`` or no module function can release the integer."""
-    if not rule.self_closing or rule.python_type not in DETACHABLE:
+    if not rule.self_closing or object_type(rule) not in DETACHABLE:
         return None
     plain = tuple(r for r in rule.release if (r.rpartition(".")[0], r.rpartition(".")[2])
                   in rules.releases)
