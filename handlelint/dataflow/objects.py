@@ -37,8 +37,11 @@ class ObjectMethods(CallEffects):
     def _object_method(self, call: cst.Call, info: CallInfo, work: Work
                        ) -> frozenset[int] | None:
         assert isinstance(call.func, cst.Attribute)
-        name = dotted(call.func.value)
+        receiver = call.func.value
+        name = dotted(receiver)
         sites = work.env.names.get(name) if name else None
+        if type(receiver) is cst.Call and self._module_acquire(receiver):
+            sites, name = self.eval(receiver, work), self.resolver.classify(receiver).name
         if not sites or not all(self.sites[s].rule.binding in _MODULE_BINDINGS
                                 for s in sites):
             return None
@@ -65,6 +68,13 @@ class ObjectMethods(CallEffects):
         self._eval_arguments(call, work)
         self._may_raise(work, f"{name}.{method}()")
         return EMPTY
+
+    def _module_acquire(self, call: cst.Call) -> bool:
+        """Does ``call`` hand out a handle object of a module pack
+        (``win32file.CreateFile(...).Detach()``)?"""
+        info = self.resolver.classify(call)
+        return (info.kind is CallKind.ACQUIRE and info.acquire is not None
+                and info.acquire.binding in _MODULE_BINDINGS and not info.summary)
 
     def _release(self, call: cst.Call, info: CallInfo, target: frozenset[int],
                  work: Work) -> None:
