@@ -168,12 +168,15 @@ def _module_words(selected: tuple[str, ...] | None) -> re.Pattern[bytes] | None:
     names = sorted(enabled_modules(selected))
     if not names:
         return None
-    return re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")\b")
+    alternation = b"|".join(re.escape(n.encode()) for n in names)
+    return re.compile(rb"\bimport\b[^\n]*\b(?:" + alternation + rb")\b|\bfrom\s+(?:"
+                      + alternation + rb")\b")
 
 
 def mentions_module(data: bytes, selected: tuple[str, ...] | None = None) -> bool:
-    """Does ``data`` name a module of the enabled module packs (the prefilter's share:
-    a call of these packs needs an ``import`` that names its module)?"""
+    """Does ``data`` import a module of the enabled module packs (the prefilter's share:
+    a call of these packs needs an import naming its module, on the line of ``import``
+    or after ``from``)?"""
     if b"win" not in data:  # every module of the packs holds it
         return False
     words = _module_words(selected)

@@ -60,3 +60,14 @@ def test_tuple_results() -> None:
     assert handle_positions(rules["win32gui", "GetIconInfo"]) == (3, 4)
     assert handle_positions(rules["win32api", "LoadLibraryEx"]) == ()
     assert ("win32process", "CreateProcess") in module_rules().untracked
+
+
+def test_the_prefilter_wants_an_import() -> None:
+    from handlelint.pywin32 import mentions_module
+    assert mentions_module(b"import os, win32api\n")
+    assert mentions_module(b"from win32file import (\n    CreateFile,\n)\n")
+    assert mentions_module(b"    import _winreg as winreg\n")
+    assert mentions_module(b"from PyInstaller.compat import pywintypes, win32api\n")
+    assert not mentions_module(b"# win32api is not used here\nx = 'winreg'\n")
+    assert not mentions_module(b"import winregistry\n")
+    assert not mentions_module(b"import winreg\n", ("clusapi",))
