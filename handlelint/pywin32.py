@@ -21,11 +21,14 @@ What the entries' fields mean for the engine:
   module function at its handle argument (``win32gui.ReleaseDC(hwnd, hdc)``: index 1);
 * ``no_release_if_flag`` (``LR_SHARED``) and ``new_handle_only_if_null_arg_index`` (an
   existing completion port) make a call that hands out nothing new;
+* a result holding several handles (``python_type = "(PyHANDLE hProcess, PyHANDLE
+  hThread, int pid, int tid)"``) gives one handle per position (see
+  :mod:`handlelint.dataflow.objects`);
 * every other function of these modules only looks at its arguments and may raise.
 
-Entries whose result holds several handles at once (``CreateProcess``, ``CreatePipe``...)
-and the paired calls (``OpenClipboard``, ``BeginPaint``) are not tracked yet
-(:data:`UNTRACKED`): their calls count as borrowing calls that may raise.
+Entries :func:`untracked_reason` names (lists of handles, paired calls, acquires that are
+methods of an object, ``DUPLICATE_CLOSE_SOURCE``) are not tracked yet: their calls count
+as calls that only look at their arguments and may raise.
 """
 
 from __future__ import annotations
@@ -71,8 +74,8 @@ def untracked_reason(rule: AcquireRule) -> str:
         return "returns_via = 'paired'"
     if rule.object_type is not None:
         return "object (an acquire that is a method of an object)"
-    if len(handle_positions(rule)) > 1 or (rule.python_type or "").startswith("(["):
-        return "python_type (several handles in one result)"
+    if (rule.python_type or "").startswith("(["):
+        return "python_type (lists of handles)"
     if rule.also_releases_if_flag is not None:
         return "also_releases_if_flag"
     return ""

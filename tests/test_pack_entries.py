@@ -40,9 +40,21 @@ def _call(rule: AcquireRule, name: str) -> str:
     positions = handle_positions(rule)
     if positions:
         size = len((rule.python_type or "").split(" or ")[0].split(","))
-        names = ["h" if i == positions[0] else f"_x{i}" for i in range(size)]
+        names = [_handle_name(positions.index(i)) if i in positions else f"_x{i}"
+                 for i in range(size)]
         return f"{', '.join(names)} = {call}"
     return f"h = {call}"
+
+
+def _handle_name(number: int) -> str:
+    return "h" if number == 0 else f"h{number}"
+
+
+def _releases(rule: AcquireRule, indent: str) -> tuple[str, str]:
+    """Release statements for every handle of the result (one per line)."""
+    count = max(len(handle_positions(rule)), 1)
+    found = [_release(rule, _handle_name(i)) for i in range(count)]
+    return "\n".join(indent + text for text, _ in found), found[0][1]
 
 
 def _release(rule: AcquireRule, handle: str) -> tuple[str, str]:
@@ -84,17 +96,18 @@ def test_entry(entry: tuple[AcquireRule, str]) -> None:
     if rule.self_closing:
         dropped = _snippet(rule, name, "    if flag:\n        return None\n    return a0\n", "")
         assert _codes(dropped) == [], dropped
-        release, module = _release(rule, "h")
-        closed = _snippet(rule, name, f"    {release}\n", module)
+        release, module = _releases(rule, "    ")
+        closed = _snippet(rule, name, f"{release}\n", module)
         # A close that leaves the object armed is repeated at collection (HDL004).
         armed = _disarms(rule) is False
         assert _codes(closed) == (["HDL004"] if armed else []), closed
         return
-    release, module = _release(rule, "h")
-    leak = _snippet(rule, name, f"    if flag:\n        return None\n    {release}\n", module)
+    release, module = _releases(rule, "    ")
+    leak = _snippet(rule, name, f"    if flag:\n        return None\n{release}\n", module)
     assert "HDL001" in _codes(leak), leak
+    release, module = _releases(rule, "        ")
     clean = _snippet(rule, name, f"    try:\n        if flag:\n            return None\n"
-                                 f"    finally:\n        {release}\n", module)
+                                 f"    finally:\n{release}\n", module)
     assert _codes(clean) == [], clean
 
 
@@ -122,11 +135,9 @@ def test_the_skipped_entries_are_named() -> None:
     self-closing types that have no ``Detach``."""
     skipped = {f"{r.module or r.object_type}.{n}" for r, n in ENTRIES if untracked_reason(r)}
     assert skipped == {
-        "win32api.DuplicateHandle", "win32process.CreateProcess",
-        "win32process.CreateProcessAsUser", "win32pipe.CreatePipe", "win32gui.ExtractIconEx",
-        "win32gui.GetIconInfo", "win32gui.BeginPaint", "win32ui.CreateCompatibleDC",
-        "win32clipboard.OpenClipboard", "_winapi.DuplicateHandle", "_winapi.CreatePipe",
-        "_winapi.CreateProcess",
+        "win32api.DuplicateHandle", "win32gui.ExtractIconEx", "win32gui.BeginPaint",
+        "win32ui.CreateCompatibleDC", "win32clipboard.OpenClipboard",
+        "_winapi.DuplicateHandle",
     }
     assert {f"{m}.{n}" for m, n in NO_DETACH} == {
         "win32service.OpenInputDesktop", "win32service.OpenDesktop",

@@ -59,7 +59,8 @@ def test_tuple_results() -> None:
     assert handle_positions(rules["win32api", "RegCreateKeyEx"]) == (0,)
     assert handle_positions(rules["win32gui", "GetIconInfo"]) == (3, 4)
     assert handle_positions(rules["win32api", "LoadLibraryEx"]) == ()
-    assert ("win32process", "CreateProcess") in module_rules().untracked
+    assert ("win32process", "CreateProcess") in module_rules().acquires
+    assert ("win32gui", "ExtractIconEx") in module_rules().untracked
 
 
 def test_the_prefilter_wants_an_import() -> None:

@@ -16,15 +16,19 @@ whose receiver is a name holding handles of the module packs (and only those):
 * ``GetHandle()`` returns the handle the object wraps (the same handle);
 * any other method only looks at the object, and may raise; its arguments escape as
   for any unknown call.
+
+A result that holds several handles (``hp, ht, pid, tid = win32process.CreateProcess(...)``,
+``r, w = _winapi.CreatePipe(...)``) gives one handle per position the entry's
+``python_type`` names; unpacking it binds each name to its own handle.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from handlelint.dataflow.calls import EMPTY, CallEffects, Work
-from handlelint.dataflow.lattice import H
-from handlelint.pywin32 import detached_rule, method_release
+from handlelint.dataflow.calls import EMPTY, CallEffects, LeakEvent, Site, Work, first_state
+from handlelint.dataflow.lattice import H, leak_origin
+from handlelint.pywin32 import detached_rule, handle_positions, method_release
 from handlelint.resolve import CallInfo, CallKind
 from handlelint.syntax import dotted
 
@@ -68,6 +72,54 @@ class ObjectMethods(CallEffects):
         self._eval_arguments(call, work)
         self._may_raise(work, f"{name}.{method}()")
         return EMPTY
+
+    def _acquire_call(self, call: cst.Call, info: CallInfo, positional: list[frozenset[int]],
+                      shift: int, work: Work) -> frozenset[int]:
+        """A result holding several handles (``hp, ht, pid, tid = CreateProcess(...)``):
+        one handle per position, each acquired on its own; the tuple holds them all."""
+        rule = info.acquire
+        positions = handle_positions(rule) if rule is not None else ()
+        if rule is None or len(positions) < 2 or rule.binding not in _MODULE_BINDINGS:
+            return super()._acquire_call(call, info, positional, shift, work)
+        slots = self._result_slots()
+        found = []
+        for position in positions:
+            key = (id(call), position)
+            site = slots.get(key)
+            if site is None:
+                site = len(self.sites)
+                line, col = self.pos.get(call) or (self._line, 0)
+                self.sites.append(Site(site, call, rule, line, col, info.name))
+                slots[key] = site
+            old = work.env.sites.get(site)
+            if old is not None:
+                leaky, origin = leak_origin(old)
+                if leaky:
+                    self._record_leak(LeakEvent(site, "reacquire", self._line, origin,
+                                                self._node))
+            work.env.sites[site] = {first_state(rule): None}
+            work.fresh.add(site)
+            self.acquired_at.setdefault(site, set()).add(self._node)
+            found.append(site)
+        return frozenset(found)
+
+    def _result_slots(self) -> dict[tuple[int, int], int]:
+        """(id(call), position) -> the site of that handle of the call's result."""
+        slots: dict[tuple[int, int], int] | None = self.__dict__.get("_slots_of_results")
+        if slots is None:
+            slots = self.__dict__["_slots_of_results"] = {}
+        return slots
+
+    def unpacked_result(self, value: cst.BaseExpression, size: int
+                        ) -> list[frozenset[int]] | None:
+        """For ``a, b, c, d = F(...)`` of a several-handle result: each name's handle."""
+        if type(value) is not cst.Call:
+            return None
+        slots = self._result_slots()
+        if not any(key[0] == id(value) for key in slots):
+            return None
+        return [frozenset({slots[(id(value), i)]}) if (id(value), i) in slots else EMPTY
+                for i in range(size)]
 
     def _module_acquire(self, call: cst.Call) -> bool:
         """Does ``call`` hand out a handle object of a module pack

@@ -203,7 +203,12 @@ class HandleTransfer(ObjectMethods):
                 work.env.derived = work.env.derived | {(target.value, *derived)}
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]
-            if (isinstance(value_expr, (cst.Tuple, cst.List))
+            parts = self.unpacked_result(value_expr, len(elements))
+            if parts is not None and not any(isinstance(e, cst.StarredElement)
+                                             for e in target.elements):
+                for sub_target, sites in zip(elements, parts):
+                    self._assign(sub_target, value_expr, sites, work)
+            elif (isinstance(value_expr, (cst.Tuple, cst.List))
                     and len(value_expr.elements) == len(elements)
                     and not any(isinstance(e, cst.StarredElement) for e in target.elements)):
                 values = [self._value_of(v.value, work) for v in value_expr.elements]
