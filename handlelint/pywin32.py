@@ -24,11 +24,13 @@ What the entries' fields mean for the engine:
 * a result holding several handles (``python_type = "(PyHANDLE hProcess, PyHANDLE
   hThread, int pid, int tid)"``) gives one handle per position (see
   :mod:`handlelint.dataflow.objects`);
+* ``also_releases_if_flag``: ``DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE)`` also closes
+  its source handle argument;
 * every other function of these modules only looks at its arguments and may raise.
 
 Entries :func:`untracked_reason` names (lists of handles, paired calls, acquires that are
-methods of an object, ``DUPLICATE_CLOSE_SOURCE``) are not tracked yet: their calls count
-as calls that only look at their arguments and may raise.
+methods of an object) are not tracked yet: their calls count as calls that only look at
+their arguments and may raise.
 """
 
 from __future__ import annotations
@@ -76,8 +78,6 @@ def untracked_reason(rule: AcquireRule) -> str:
         return "object (an acquire that is a method of an object)"
     if (rule.python_type or "").startswith("(["):
         return "python_type (lists of handles)"
-    if rule.also_releases_if_flag is not None:
-        return "also_releases_if_flag"
     return ""
 
 
@@ -293,6 +293,14 @@ def gives_nothing_new(rule: AcquireRule, args: list[cst.BaseExpression]) -> bool
         return True
     index = rule.new_handle_only_if_null_arg_index
     return index is not None and index < len(args) and not _is_null(args[index])
+
+
+def also_released(rule: AcquireRule, args: list[cst.BaseExpression]) -> int | None:
+    """The argument this call of ``rule`` also closes (its flag is set), or None."""
+    flag = rule.also_releases_if_flag
+    if flag is None or flag.arg_index >= len(args) or not _has_flag(args[flag.arg_index], flag):
+        return None
+    return flag.releases_arg_index
 
 
 def _has_flag(expr: cst.BaseExpression, flag: object) -> bool:

@@ -19,7 +19,9 @@ whose receiver is a name holding handles of the module packs (and only those):
 
 A result that holds several handles (``hp, ht, pid, tid = win32process.CreateProcess(...)``,
 ``r, w = _winapi.CreatePipe(...)``) gives one handle per position the entry's
-``python_type`` names; unpacking it binds each name to its own handle.
+``python_type`` names; unpacking it binds each name to its own handle. A call that also
+closes one of its arguments when a flag is set (``DuplicateHandle(..., options)`` with
+``DUPLICATE_CLOSE_SOURCE``) releases that argument.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ import libcst as cst
 
 from handlelint.dataflow.calls import EMPTY, CallEffects, LeakEvent, Site, Work, first_state
 from handlelint.dataflow.lattice import H, leak_origin
-from handlelint.pywin32 import detached_rule, handle_positions, method_release
+from handlelint.pywin32 import also_released, detached_rule, handle_positions, method_release
+from handlelint.records import ReleaseRule
 from handlelint.resolve import CallInfo, CallKind
 from handlelint.syntax import dotted
 
@@ -78,8 +81,13 @@ class ObjectMethods(CallEffects):
         """A result holding several handles (``hp, ht, pid, tid = CreateProcess(...)``):
         one handle per position, each acquired on its own; the tuple holds them all."""
         rule = info.acquire
-        positions = handle_positions(rule) if rule is not None else ()
-        if rule is None or len(positions) < 2 or rule.binding not in _MODULE_BINDINGS:
+        if rule is None or rule.binding not in _MODULE_BINDINGS:
+            return super()._acquire_call(call, info, positional, shift, work)
+        closed = also_released(rule, [a.value for a in call.args if a.keyword is None])
+        if closed is not None and closed < len(positional):
+            self._close_source(call, info, positional[closed], work)
+        positions = handle_positions(rule)
+        if len(positions) < 2:
             return super()._acquire_call(call, info, positional, shift, work)
         slots = self._result_slots()
         found = []
@@ -102,6 +110,18 @@ class ObjectMethods(CallEffects):
             self.acquired_at.setdefault(site, set()).add(self._node)
             found.append(site)
         return frozenset(found)
+
+    def _close_source(self, call: cst.Call, info: CallInfo, target: frozenset[int],
+                      work: Work) -> None:
+        """``DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE)`` closes its source argument
+        whatever the call returns: on its exception path too."""
+        source = ReleaseRule(name=info.name, handle_types=(), arg_index=-1)
+        self._release(call, CallInfo(CallKind.RELEASE, info.name, release=source), target,
+                      work)
+        if work.exc is not None and len(target) == 1:
+            for site in target:
+                if site in work.exc.sites:
+                    work.exc.sites[site] = {H.RELEASED: None}
 
     def _result_slots(self) -> dict[tuple[int, int], int]:
         """(id(call), position) -> the site of that handle of the call's result."""
