@@ -81,6 +81,19 @@ def untracked_reason(rule: AcquireRule) -> str:
     return ""
 
 
+#: Fields the engine enforces only in part, and what it leaves out.
+PARTIAL_FIELDS = {
+    "release_also_takes": "the handle is released at its index; the other argument the "
+                          "release must get (the same window or process) is not compared",
+    "release_by_arg_value": "every release listed is accepted, whatever the argument",
+}
+
+
+def partial_fields(rule: AcquireRule) -> tuple[str, ...]:
+    """The fields of ``rule`` the engine enforces only in part (see :data:`PARTIAL_FIELDS`)."""
+    return tuple(name for name in PARTIAL_FIELDS if getattr(rule, name) is not None)
+
+
 def handle_positions(rule: AcquireRule) -> tuple[int, ...]:
     """The positions of the handles in a tuple result (``(PyHANDLE, int tid)`` -> 0)."""
     text = (rule.python_type or "").split(" or ")[0].split(", or ")[0].strip()

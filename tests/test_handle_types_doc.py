@@ -13,7 +13,7 @@ import pytest
 
 from handlelint.packs import MODELLED, WIN32_GROUP, Pack, all_packs, unmodelled_fields
 from handlelint.packs import win32_rules
-from handlelint.pywin32 import untracked_reason
+from handlelint.pywin32 import PARTIAL_FIELDS, partial_fields, untracked_reason
 from handlelint.records import AcquireRule, ReleaseRule
 from handlelint.rules import RuleTable, packaged_table
 
@@ -218,6 +218,12 @@ def render_pack(pack: Pack) -> str:
             reason = untracked_reason(rule)
             if reason:
                 lines.append(f"| `{rule.name}` | {_origin(rule)} | `{reason}` |")
+        partly = [(rule, field) for rule in pack.acquires for field in partial_fields(rule)]
+        if partly:
+            lines += ["", "## Fields enforced in part", "", "| entry | field | left out |",
+                      "|---|---|---|"]
+            for rule, field in partly:
+                lines.append(f"| `{rule.name}` | `{field}` | {PARTIAL_FIELDS[field]} |")
         return "\n".join(lines) + "\n"
     lines += ["", "## Fields the engine does not enforce yet", "",
               "| field | entries |", "|---|---|"]
