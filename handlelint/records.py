@@ -138,6 +138,8 @@ class AcquireRule:
             return "enumeration handle"
         if self.handle_type.startswith("H") and self.handle_type.endswith("ENUMEX"):
             return "enumeration handle"
+        if self.returns_via == "paired" and not self.anywhere:  # no handle: the state
+            return self.handle_type.replace(" (no handle)", "")
         return f"{self.handle_type} handle" if self.anywhere else "handle"
 
     @property

@@ -161,15 +161,27 @@ def render_pack(pack: Pack) -> str:
     lines = [f"# Rule pack `{pack.name}`", "", GENERATED.format(file=pack.file), "",
              "[All packs](../handle-types.md). From: "
              + ", ".join(f"`{s}`" for s in pack.sources) + ".", ""]
-    if pack.modelled:
+    if pack.name == "clusapi":
         lines += ["The engine checks this pack.", ""]
         lines += render_handle_types(packaged_table())
         return "\n".join(lines) + "\n"
+    if pack.modelled:
+        lines += [
+            "The engine checks the entries of this pack called through a ctypes DLL object",
+            "of their DLL (`windll.x`, `WinDLL(\"x\")`, a name bound to one), except the",
+            "entries with a field it does not model yet: those are listed at the end and",
+            "left out (a call of one is an unknown call). `release_also_takes` is not",
+            "checked: the release is matched by its handle argument alone (see",
+            "[configuration](../configuration.md#rule-packs)).",
+        ]
+    else:
+        lines += [
+            "The engine does not check this pack yet: its entries are loaded, validated and",
+            "listed here, and `rules` may name it, but no finding comes from it until the",
+            "engine models the fields below (see",
+            "[configuration](../configuration.md#rule-packs)).",
+        ]
     lines += [
-        "The engine does not check this pack yet: its entries are loaded, validated and",
-        "listed here, and `rules` may name it, but no finding comes from it until the",
-        "engine models the fields below (see",
-        "[configuration](../configuration.md#rule-packs)).",
         "Argument indexes count from 0.",
         "",
         "## Acquire",
@@ -198,8 +210,9 @@ def render_pack(pack: Pack) -> str:
             types = "; ".join(_cell(t) for t in release.handle_types)
             lines.append(f"| {name} | {_origin(release)} | {_release_argument(release)} | "
                          f"{types} |")
-    lines += ["", "## Fields the engine does not enforce yet", "",
-              "| field | entries |", "|---|---|"]
+    title = ("Entries left out: fields the engine does not model yet" if pack.modelled
+             else "Fields the engine does not enforce yet")
+    lines += ["", f"## {title}", "", "| field | entries |", "|---|---|"]
     affected: dict[str, list[str]] = {}
     for rule in pack.acquires:
         for field in unmodelled_fields(rule):
@@ -260,7 +273,9 @@ def render_index(packs: tuple[Pack, ...]) -> str:
     ]
     for pack in packs:
         sources = ", ".join(f"`{s}`" for s in pack.sources)
-        checked = "yes" if pack.name in MODELLED else "not yet"
+        checked = ("yes" if pack.name == "clusapi" else
+                   f"yes, {sum(1 for r in pack.acquires if not unmodelled_fields(r))} of "
+                   f"{len(pack.acquires)}" if pack.name in MODELLED else "not yet")
         lines.append(f"| [{pack.name}](packs/{pack.name}.md) | {sources} | "
                      f"{len(pack.acquires)} | {len(pack.releases)} | {checked} |")
     lines += ["", "Calls of the Win32 table that do not release, handles that must not be",

@@ -5,7 +5,13 @@ classified by the resolver (SPEC section 2):
 
 * an acquire creates its site in state maybe-null. An out-parameter acquire
   (``status = ClusterRegOpenKey(..., byref(hkey))``) binds the site to ``hkey`` and
-  links it to the status variable: the handle is owned where the status is 0.
+  links it to the status variable: the handle is owned where the status means success
+  (0, or nonzero for a BOOL function such as ``OpenProcessToken``). One with several
+  out-parameters (``CreatePipe``) or handle members (``CreateProcessW``'s
+  ``PROCESS_INFORMATION``: ``pi.hProcess`` and ``pi.hThread``) makes one site per
+  handle, bound to the variable or ``variable.member``, decided together by the status;
+  a paired call with no handle (``OpenClipboard``) makes a site held by the name of its
+  partner (``<CloseClipboard>``), which the partner releases;
   ``CreateClusterNotifyPort(port, ...)`` given an existing port returns that port;
 * a release marks its argument released: with the release function of another
   handle type it is HDL003, on a handle that may already be released HDL004;
@@ -117,6 +123,12 @@ class CallEffects:
     #: Site -> its shadow (the previous handle of the same call), and back.
     shadows: dict[int, int]
     shadow_of: dict[int, int]
+    #: (id(call), slot) -> the site of a call's second, third... handle.
+    _slots: dict[tuple[int, int], int]
+    #: Site -> every site its call acquires with it (status decides them together).
+    together: dict[int, tuple[int, ...]]
+    #: Names whose members hold handles (``pi`` of ``pi.hProcess``).
+    structs: set[str]
     _line: int
 
     def eval(self, expr: cst.CSTNode, work: Work) -> frozenset[int]:
@@ -176,6 +188,10 @@ class CallEffects:
                 self._escape(positional[index], work)  # an owning object takes it over
         if kind is CallKind.ACQUIRE and info.acquire is not None:
             return self._acquire_call(call, info, positional, shift, work)
+        if kind is CallKind.RELEASE and info.release is not None and info.release.takes_no_handle:
+            # ``CloseClipboard()``: ends the state its paired call opened.
+            self._release(call, info, work.env.names.get(paired_name(info.name), EMPTY), work)
+            return EMPTY
         if kind is CallKind.RELEASE and info.release is not None and info.release.arg_index < 0:
             if isinstance(call.func, cst.Attribute):  # a method that closes its object
                 self._release(call, info, self.eval(call.func.value, work), work)
@@ -211,7 +227,14 @@ class CallEffects:
         rule = info.acquire
         assert rule is not None
         args = [a.value for a in call.args if a.keyword is None]
+        if rule.returns_via == "paired":
+            site = self._acquire(call, info, work)
+            work.env.names[paired_name(rule.release[0])] = frozenset({site})
+            work.status_of[id(call)] = site
+            return EMPTY
         if rule.returns_via == "out_param":
+            if rule.out_param_indexes or rule.out_fields:
+                return self._acquire_slots(call, info, args, shift, work)
             index = (rule.out_param_index or 0) + shift
             name = _out_name(args[index]) if index < len(args) else None
             if info.name in self.resolver.table.releases and shift < len(positional):
@@ -221,13 +244,39 @@ class CallEffects:
             site = self._acquire(call, info, work)
             self._inherit_parents(site, rule, positional[shift:shift + 1], args[shift:shift + 1])
             self._bind_name(name, frozenset({site}), work)
-            work.status_of[id(call)] = site
+            if not rule.release_even_on_failure:
+                work.status_of[id(call)] = site
             return EMPTY
         if info.name in NOTIFY_PORTS and shift < len(args) and not invalid_handle(args[shift]):
             return positional[shift]  # an existing port: the same port comes back
         site = self._acquire(call, info, work)
         self._inherit_parents(site, rule, positional[shift:shift + 2], args[shift:shift + 2])
         return frozenset({site})
+
+    def _acquire_slots(self, call: cst.Call, info: CallInfo, args: list[cst.BaseExpression],
+                       shift: int, work: Work) -> frozenset[int]:
+        """An out-parameter acquire of several handles: one site per out-parameter
+        (``out_param_indexes``) or per handle member of the structure (``out_fields``)."""
+        rule = info.acquire
+        assert rule is not None
+        names: list[str] = []
+        for i in rule.out_param_indexes or (rule.out_param_index or 0,):
+            name = _out_name(args[i + shift]) if i + shift < len(args) else None
+            if name is None:
+                continue
+            if rule.out_fields and i == (rule.out_param_index or 0):  # the structure
+                self.structs.add(name)
+                names += [f"{name}.{field}" for field in rule.out_fields]
+            else:
+                names.append(name)
+        sites = [self._acquire(call, info, work, slot) for slot in range(len(names))]
+        for name, site in zip(names, sites):
+            self._bind_name(name, frozenset({site}), work)
+        for site in sites:
+            self.together[site] = tuple(sites)
+        if sites and not rule.release_even_on_failure:
+            work.status_of[id(call)] = sites[0]
+        return EMPTY
 
     def _inherit_parents(self, site: int, rule: AcquireRule,
                          values: list[frozenset[int]], args: list[cst.BaseExpression]) -> None:
@@ -255,14 +304,17 @@ class CallEffects:
             if not value and isinstance(expr, cst.Name) and rule.parent_arg == "hCluster":
                 self._parent_names.setdefault(site, set()).add(expr.value)
 
-    def _acquire(self, call: cst.Call, info: CallInfo, work: Work) -> int:
-        site = self._site_of.get(id(call))
+    def _acquire(self, call: cst.Call, info: CallInfo, work: Work, slot: int = 0) -> int:
+        site = self._site_of.get(id(call)) if not slot else self._slots.get((id(call), slot))
         if site is None:
             assert info.acquire is not None
             site = len(self.sites)
             line, col = self.pos.get(call) or (self._line, 0)
             self.sites.append(Site(site, call, info.acquire, line, col, info.name))
-            self._site_of[id(call)] = site
+            if slot:
+                self._slots[(id(call), slot)] = site
+            else:
+                self._site_of[id(call)] = site
         old = work.env.sites.get(site)
         if old is not None:
             leaky, origin = leak_origin(old)
@@ -446,6 +498,12 @@ def raise_rank(call: cst.Call, info: CallInfo) -> int:
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in _RARELY_RAISING_METHODS:
         return RAISES_RARELY
     return RAISES_LIKELY
+
+
+def paired_name(release: str) -> str:
+    """The name that holds the state of a paired call ended by ``release`` (never a
+    Python name, so no code can read or rebind it)."""
+    return f"<{release}>"
 
 
 def _out_name(expr: cst.BaseExpression) -> str | None:
