@@ -293,9 +293,7 @@ def _beyond_pairs(rule: AcquireRule) -> tuple[str, ...]:
 
 
 #: Fields of a ctypes entry the engine does not enforce yet.
-_UNMODELLED = ("acquire_if_flag", "no_release_if_flag", "also_releases_if_flag",
-               "release_by_arg_value", "consumes_arg_index",
-               "new_handle_only_if_null_arg_index", "pair_key_arg_index")
+_UNMODELLED = ("also_releases_if_flag", "pair_key_arg_index")
 
 
 def unmodelled_fields(rule: AcquireRule) -> tuple[str, ...]:
@@ -303,12 +301,18 @@ def unmodelled_fields(rule: AcquireRule) -> tuple[str, ...]:
 
     Modelled for ctypes entries: ``returns_via`` (return, out-parameter, paired call with
     no handle), ``out_param_index(es)``, ``out_fields``, ``failure_value``, ``success``
-    (status 0 or nonzero), ``release_handle_arg_index`` and ``release_even_on_failure``.
-    ``release_also_takes`` is not checked (the release is matched by its handle argument
-    alone) and does not change which paths leak, so it does not keep an entry out.
+    (status 0 or nonzero), ``release_handle_arg_index``, ``release_even_on_failure``,
+    ``consumes_arg_index``, ``new_handle_only_if_null_arg_index``, and
+    ``acquire_if_flag``/``no_release_if_flag`` on an argument (not on a structure
+    member). ``release_also_takes`` and ``release_by_arg_value`` are not checked (the
+    release is matched by its handle argument, and any listed release ends the handle)
+    and do not change which paths leak, so they do not keep an entry out.
     pywin32 and standard-library entries are not modelled yet: for them, the fields
     beyond a plain pair.
     """
     if rule.binding != "ctypes":
         return _beyond_pairs(rule)
-    return tuple(name for name in _UNMODELLED if getattr(rule, name) is not None)
+    fields = [name for name in _UNMODELLED if getattr(rule, name) is not None]
+    if rule.acquire_if_flag is not None and rule.acquire_if_flag.field is not None:
+        fields.append("acquire_if_flag")  # a member of a structure argument
+    return tuple(fields)

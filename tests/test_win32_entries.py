@@ -19,21 +19,12 @@ from handlelint.records import AcquireRule
 
 #: The ctypes entries left out, with the field the engine does not model yet.
 SKIPPED = {
-    "GetModuleHandleExW": "no_release_if_flag",
     "GlobalLock": "pair_key_arg_index",
-    "FormatMessageW": "acquire_if_flag",
     "DuplicateHandle": "also_releases_if_flag",
-    "CreateIoCompletionPort": "new_handle_only_if_null_arg_index",
-    "CryptAcquireContextW": "no_release_if_flag",
     "BeginPaint": "pair_key_arg_index",
     "RegisterHotKey": "pair_key_arg_index",
-    "LoadImageW": "no_release_if_flag",
-    "CreateIconFromResourceEx": "no_release_if_flag",
     "AddFontResourceExW": "pair_key_arg_index",
     "ShellExecuteExW": "acquire_if_flag",
-    "SHGetFileInfoW": "acquire_if_flag",
-    "CertEnumCertificatesInStore": "consumes_arg_index",
-    "CertFindCertificateInStore": "consumes_arg_index",
     "SymInitialize": "pair_key_arg_index",
 }
 
@@ -80,8 +71,13 @@ def _snippets(rule: AcquireRule, name: str) -> tuple[str, str]:
     status_fails = "    if not status:" if nonzero else "    if status != 0:"
     handles: list[str] = []
     body: list[str] = []
+    flags: dict[int, str] = {}  # the flag that makes the call hand out a handle
+    if rule.acquire_if_flag is not None:
+        flags[rule.acquire_if_flag.arg_index] = rule.acquire_if_flag.name
+    if rule.no_release_if_flag is not None:
+        flags[rule.no_release_if_flag.arg_index] = "0"
     if rule.returns_via == "return":
-        body.append(f"    h = acq.{name}(None, None, None)")
+        body.append(f"    h = acq.{name}({_args(max([3, *flags]) + 1, flags)})")
         fails = ("    if h == INVALID_HANDLE_VALUE:" if "INVALID" in (rule.failure_value or "")
                  else "    if not h:")
         body += [fails, "        raise OSError()"]
@@ -90,7 +86,7 @@ def _snippets(rule: AcquireRule, name: str) -> tuple[str, str]:
         body += [f"    status = acq.{name}(None, None)", status_fails, "        raise OSError()"]
     else:
         indexes = rule.out_param_indexes or (rule.out_param_index or 0,)
-        out: dict[int, str] = {}
+        out: dict[int, str] = dict(flags)
         for i in indexes:
             var = f"out{i}"
             body.append(f"    {var} = wintypes.HANDLE()")
@@ -99,7 +95,7 @@ def _snippets(rule: AcquireRule, name: str) -> tuple[str, str]:
                 handles += [f"{var}.{field}" for field in rule.out_fields]
             else:
                 handles.append(var)
-        body.append(f"    status = acq.{name}({_args(max(indexes) + 1, out)})")
+        body.append(f"    status = acq.{name}({_args(max([*indexes, *flags]) + 1, out)})")
         if not rule.release_even_on_failure:
             body += [status_fails, "        raise OSError()"]
     released = []
@@ -126,3 +122,21 @@ def test_entry(rule: AcquireRule, name: str) -> None:
     assert found and {f.code for f in found} == {"HDL001"}, (leak, found)
     assert all(f"from {name}()" in f.message for f in found), found
     assert check_source(clean, "clean.py", strict=True) == [], clean
+
+
+@pytest.mark.parametrize(("rule", "name"), [
+    (rule, rule.name) for rule in _entries() if engine_entry(rule)
+    and (rule.acquire_if_flag or rule.no_release_if_flag)],
+    ids=lambda x: x if isinstance(x, str) else "")
+def test_without_the_flag_nothing_is_handed_out(rule: AcquireRule, name: str) -> None:
+    """The flag turned the other way (or a variable): no handle, so no finding."""
+    leak, _ = _snippets(rule, name)
+    condition = rule.acquire_if_flag or rule.no_release_if_flag
+    assert condition is not None
+    flag = condition.name if rule.acquire_if_flag else "0"
+    other = "0" if rule.acquire_if_flag else f"{condition.name} | 1"
+    for value in (other, "flags"):
+        changed = leak.replace(f"({flag}, ", f"({value}, ").replace(f", {flag})", f", {value})")
+        changed = changed.replace(f", {flag}, ", f", {value}, ")
+        assert changed != leak
+        assert check_source(changed, "flags.py", strict=True) == [], changed

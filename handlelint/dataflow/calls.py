@@ -227,6 +227,16 @@ class CallEffects:
         rule = info.acquire
         assert rule is not None
         args = [a.value for a in call.args if a.keyword is None]
+        if rule.consumes_arg_index is not None and rule.consumes_arg_index + shift < len(args):
+            # ``CertEnumCertificatesInStore(store, prev)`` frees ``prev``, always.
+            for site in positional[rule.consumes_arg_index + shift]:
+                if site in work.env.sites:
+                    work.env.sites[site] = {H.RELEASED: None}
+        if not _acquires_with_flags(rule, args[shift:]):
+            return EMPTY
+        index = rule.new_handle_only_if_null_arg_index
+        if index is not None and index + shift < len(args) and not _null(args[index + shift]):
+            return positional[index + shift]  # an existing port: the same port comes back
         if rule.returns_via == "paired":
             site = self._acquire(call, info, work)
             work.env.names[paired_name(rule.release[0])] = frozenset({site})
@@ -249,6 +259,7 @@ class CallEffects:
             return EMPTY
         if info.name in NOTIFY_PORTS and shift < len(args) and not invalid_handle(args[shift]):
             return positional[shift]  # an existing port: the same port comes back
+        # (a Win32 rule says the same with ``new_handle_only_if_null_arg_index``)
         site = self._acquire(call, info, work)
         self._inherit_parents(site, rule, positional[shift:shift + 2], args[shift:shift + 2])
         return frozenset({site})
@@ -498,6 +509,51 @@ def raise_rank(call: cst.Call, info: CallInfo) -> int:
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in _RARELY_RAISING_METHODS:
         return RAISES_RARELY
     return RAISES_LIKELY
+
+
+def _acquires_with_flags(rule: AcquireRule, args: list[cst.BaseExpression]) -> bool:
+    """Does this call hand out a handle, given its flag arguments? With
+    ``acquire_if_flag`` only when the flag is set, with ``no_release_if_flag`` only when
+    it is clear; a flag argument that cannot be read (a variable) acquires nothing."""
+    for condition, wanted in ((rule.acquire_if_flag, True), (rule.no_release_if_flag, False)):
+        if condition is None:
+            continue
+        if condition.arg_index >= len(args):
+            return False
+        if flag_set(args[condition.arg_index], condition.flag, condition.name) is not wanted:
+            return False
+    return True
+
+
+def flag_set(expr: cst.BaseExpression, flag: int, name: str) -> bool | None:
+    """Is the bit ``flag`` (constant ``name``) set in ``expr``: True, False, or None
+    when a part of it is not a constant (``LR_SHARED | LR_DEFAULTSIZE``: True;
+    ``0``, ``None``, ``LR_LOADFROMFILE``: False; ``flags``: None)."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator,
+                                                            (cst.BitOr, cst.Add)):
+        left, right = flag_set(expr.left, flag, name), flag_set(expr.right, flag, name)
+        if left or right:
+            return True
+        return None if left is None or right is None else False
+    if isinstance(expr, cst.Integer):
+        try:
+            return bool(int(expr.value.replace("_", ""), 0) & flag)
+        except ValueError:
+            return None
+    if isinstance(expr, cst.Name) and expr.value in ("None", "False"):
+        return False
+    last = final_name(expr)
+    if last == name:
+        return True
+    if last.isupper() and "_" in last:  # another named constant
+        return False
+    return None
+
+
+def _null(expr: cst.BaseExpression) -> bool:
+    """``None``, ``0``, ``NULL``: no argument."""
+    return (isinstance(expr, cst.Name) and expr.value in ("None", "NULL")
+            or isinstance(expr, cst.Integer) and expr.value == "0")
 
 
 def paired_name(release: str) -> str:
