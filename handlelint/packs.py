@@ -172,7 +172,9 @@ def pack_table(names: tuple[str, ...]) -> RuleTable:
             for name in rule.release:
                 release = every[name]
                 if win32:
-                    release = dataclasses.replace(release, handle_types=types[name])
+                    release = dataclasses.replace(
+                        release, handle_types=types[name],
+                        keyed=rule.pair_key_arg_index is not None)
                 releases.setdefault(name, release)
         if not win32:
             for release in pack.releases:
@@ -293,7 +295,7 @@ def _beyond_pairs(rule: AcquireRule) -> tuple[str, ...]:
 
 
 #: Fields of a ctypes entry the engine does not enforce yet.
-_UNMODELLED = ("also_releases_if_flag", "pair_key_arg_index")
+_UNMODELLED = ("also_releases_if_flag",)
 
 
 def unmodelled_fields(rule: AcquireRule) -> tuple[str, ...]:
@@ -302,7 +304,8 @@ def unmodelled_fields(rule: AcquireRule) -> tuple[str, ...]:
     Modelled for ctypes entries: ``returns_via`` (return, out-parameter, paired call with
     no handle), ``out_param_index(es)``, ``out_fields``, ``failure_value``, ``success``
     (status 0 or nonzero), ``release_handle_arg_index``, ``release_even_on_failure``,
-    ``consumes_arg_index``, ``new_handle_only_if_null_arg_index``, and
+    ``consumes_arg_index``, ``new_handle_only_if_null_arg_index``,
+    ``pair_key_arg_index`` (the partner ends the state opened for the same argument), and
     ``acquire_if_flag``/``no_release_if_flag`` on an argument (not on a structure
     member). ``release_also_takes`` and ``release_by_arg_value`` are not checked (the
     release is matched by its handle argument, and any listed release ends the handle)

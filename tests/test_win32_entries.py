@@ -19,13 +19,8 @@ from handlelint.records import AcquireRule
 
 #: The ctypes entries left out, with the field the engine does not model yet.
 SKIPPED = {
-    "GlobalLock": "pair_key_arg_index",
     "DuplicateHandle": "also_releases_if_flag",
-    "BeginPaint": "pair_key_arg_index",
-    "RegisterHotKey": "pair_key_arg_index",
-    "AddFontResourceExW": "pair_key_arg_index",
     "ShellExecuteExW": "acquire_if_flag",
-    "SymInitialize": "pair_key_arg_index",
 }
 
 
@@ -66,8 +61,9 @@ def _snippets(rule: AcquireRule, name: str) -> tuple[str, str]:
     head = ["import ctypes", "from ctypes import byref, wintypes",
             f'acq = ctypes.WinDLL("{dll}", use_last_error=True)',
             f'rel = ctypes.WinDLL("{_release_dll(release)}")',
-            "INVALID_HANDLE_VALUE = wintypes.HANDLE(-1).value", "", "def f():"]
-    nonzero = "nonzero" in (rule.success or "") or "number of" in (rule.success or "")
+            "INVALID_HANDLE_VALUE = wintypes.HANDLE(-1).value", "", "def f(key):"]
+    success = (rule.success or "").lower()
+    nonzero = "nonzero" in success or "number of" in success or "non-null" in success
     status_fails = "    if not status:" if nonzero else "    if status != 0:"
     handles: list[str] = []
     body: list[str] = []
@@ -83,7 +79,11 @@ def _snippets(rule: AcquireRule, name: str) -> tuple[str, str]:
         body += [fails, "        raise OSError()"]
         handles.append("h")
     elif rule.returns_via == "paired":
-        body += [f"    status = acq.{name}(None, None)", status_fails, "        raise OSError()"]
+        key = {rule.pair_key_arg_index: "key"} if rule.pair_key_arg_index is not None else {}
+        body += [f"    status = acq.{name}({_args(4, key)})", status_fails,
+                 "        raise OSError()"]
+        if key:
+            handles.append("key")  # the partner gets the same argument
     else:
         indexes = rule.out_param_indexes or (rule.out_param_index or 0,)
         out: dict[int, str] = dict(flags)

@@ -188,6 +188,14 @@ class CallEffects:
                 self._escape(positional[index], work)  # an owning object takes it over
         if kind is CallKind.ACQUIRE and info.acquire is not None:
             return self._acquire_call(call, info, positional, shift, work)
+        if kind is CallKind.RELEASE and info.release is not None and info.release.keyed:
+            # ``GlobalUnlock(hmem)``: ends the state ``GlobalLock(hmem)`` opened.
+            index = info.release.arg_index + shift
+            key = _key(call_args(call)[index]) if index < len(positional) else None
+            if key is not None:
+                name = paired_name(f"{info.name} {key}")
+                self._release(call, info, work.env.names.get(name, EMPTY), work)
+            return EMPTY
         if kind is CallKind.RELEASE and info.release is not None and info.release.takes_no_handle:
             # ``CloseClipboard()``: ends the state its paired call opened.
             self._release(call, info, work.env.names.get(paired_name(info.name), EMPTY), work)
@@ -238,8 +246,15 @@ class CallEffects:
         if index is not None and index + shift < len(args) and not _null(args[index + shift]):
             return positional[index + shift]  # an existing port: the same port comes back
         if rule.returns_via == "paired":
+            state = paired_name(rule.release[0])
+            if rule.pair_key_arg_index is not None:  # the state of one argument
+                index = rule.pair_key_arg_index + shift
+                key = _key(args[index]) if index < len(args) else None
+                if key is None:
+                    return EMPTY
+                state = paired_name(f"{rule.release[0]} {key}")
             site = self._acquire(call, info, work)
-            work.env.names[paired_name(rule.release[0])] = frozenset({site})
+            work.env.names[state] = frozenset({site})
             work.status_of[id(call)] = site
             return EMPTY
         if rule.returns_via == "out_param":
@@ -554,6 +569,18 @@ def _null(expr: cst.BaseExpression) -> bool:
     """``None``, ``0``, ``NULL``: no argument."""
     return (isinstance(expr, cst.Name) and expr.value in ("None", "NULL")
             or isinstance(expr, cst.Integer) and expr.value == "0")
+
+
+def call_args(call: cst.Call) -> list[cst.BaseExpression]:
+    """The positional arguments of ``call``."""
+    return [a.value for a in call.args if a.keyword is None]
+
+
+def _key(expr: cst.BaseExpression) -> str | None:
+    """The key a paired call is opened for: ``hmem``, ``self.hwnd``, ``byref(ps)``."""
+    if isinstance(expr, cst.Call) and final_name(expr.func) in _POINTER_HELPERS and expr.args:
+        expr = expr.args[0].value
+    return dotted(expr) or None
 
 
 def paired_name(release: str) -> str:

@@ -51,7 +51,7 @@ def _fails_invalid(rule: AcquireRule) -> bool:
 def _nonzero_success(rule: AcquireRule) -> bool:
     """Is a nonzero result success (a BOOL, a count) rather than a zero status?"""
     success = (rule.success or "").lower()
-    return "nonzero" in success or "number of" in success
+    return "nonzero" in success or "number of" in success or "non-null" in success
 
 
 def refine(env: Env, test: cst.BaseExpression, side: bool, key: str | None,
