@@ -306,16 +306,14 @@ def unmodelled_fields(rule: AcquireRule) -> tuple[str, ...]:
     (status 0 or nonzero), ``release_handle_arg_index``, ``release_even_on_failure``,
     ``consumes_arg_index``, ``new_handle_only_if_null_arg_index``,
     ``pair_key_arg_index`` (the partner ends the state opened for the same argument), and
-    ``acquire_if_flag``/``no_release_if_flag`` on an argument (not on a structure
-    member). ``release_also_takes`` and ``release_by_arg_value`` are not checked (the
-    release is matched by its handle argument, and any listed release ends the handle)
-    and do not change which paths leak, so they do not keep an entry out.
+    ``acquire_if_flag``/``no_release_if_flag`` (on an argument, or on a member of a
+    structure argument as the file sets it). ``release_also_takes`` and
+    ``release_by_arg_value`` are not checked (the release is matched by its handle
+    argument, and any listed release ends the handle) and do not change which paths
+    leak, so they do not keep an entry out.
     pywin32 and standard-library entries are not modelled yet: for them, the fields
     beyond a plain pair.
     """
     if rule.binding != "ctypes":
         return _beyond_pairs(rule)
-    fields = [name for name in _UNMODELLED if getattr(rule, name) is not None]
-    if rule.acquire_if_flag is not None and rule.acquire_if_flag.field is not None:
-        fields.append("acquire_if_flag")  # a member of a structure argument
-    return tuple(fields)
+    return tuple(name for name in _UNMODELLED if getattr(rule, name) is not None)

@@ -236,6 +236,17 @@ class Resolver:
                     self._local_aliases[key] = func
                 else:
                     self._local_aliases.setdefault(key, "")
+        #: ``sei.fMask = ...`` and ``sei = SHELLEXECUTEINFO(fMask=...)`` anywhere in the
+        #: file: the values a member of a structure variable is given (for flags).
+        self.member_values: dict[str, list[cst.BaseExpression]] = {}
+        for target, value in index.assigns:
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+                self.member_values.setdefault(dotted(target), []).append(value)
+            elif isinstance(target, cst.Name) and isinstance(value, cst.Call):
+                for arg in value.args:
+                    if arg.keyword is not None:
+                        member = f"{target.value}.{arg.keyword.value}"
+                        self.member_values.setdefault(member, []).append(arg.value)
         #: ``closer = close_cluster`` for a function of the file: calls of ``closer`` are
         #: calls of ``close_cluster``.
         self._helper_aliases = {

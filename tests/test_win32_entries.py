@@ -20,7 +20,6 @@ from handlelint.records import AcquireRule
 #: The ctypes entries left out, with the field the engine does not model yet.
 SKIPPED = {
     "DuplicateHandle": "also_releases_if_flag",
-    "ShellExecuteExW": "acquire_if_flag",
 }
 
 
@@ -68,7 +67,10 @@ def _snippets(rule: AcquireRule, name: str) -> tuple[str, str]:
     handles: list[str] = []
     body: list[str] = []
     flags: dict[int, str] = {}  # the flag that makes the call hand out a handle
-    if rule.acquire_if_flag is not None:
+    member = ""  # a flag in a member of a structure argument: set before the call
+    if rule.acquire_if_flag is not None and rule.acquire_if_flag.field is not None:
+        member = f"{rule.acquire_if_flag.field} = {rule.acquire_if_flag.name}"
+    elif rule.acquire_if_flag is not None:
         flags[rule.acquire_if_flag.arg_index] = rule.acquire_if_flag.name
     if rule.no_release_if_flag is not None:
         flags[rule.no_release_if_flag.arg_index] = "0"
@@ -90,6 +92,8 @@ def _snippets(rule: AcquireRule, name: str) -> tuple[str, str]:
         for i in indexes:
             var = f"out{i}"
             body.append(f"    {var} = wintypes.HANDLE()")
+            if member and rule.acquire_if_flag and i == rule.acquire_if_flag.arg_index:
+                body.append(f"    {var}.{member}")
             out[i] = f"byref({var})"
             if rule.out_fields and i == rule.out_param_index:
                 handles += [f"{var}.{field}" for field in rule.out_fields]
@@ -138,5 +142,6 @@ def test_without_the_flag_nothing_is_handed_out(rule: AcquireRule, name: str) ->
     for value in (other, "flags"):
         changed = leak.replace(f"({flag}, ", f"({value}, ").replace(f", {flag})", f", {value})")
         changed = changed.replace(f", {flag}, ", f", {value}, ")
+        changed = changed.replace(f"= {flag}\n", f"= {value}\n")
         assert changed != leak
         assert check_source(changed, "flags.py", strict=True) == [], changed

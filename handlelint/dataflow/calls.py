@@ -240,7 +240,7 @@ class CallEffects:
             for site in positional[rule.consumes_arg_index + shift]:
                 if site in work.env.sites:
                     work.env.sites[site] = {H.RELEASED: None}
-        if not _acquires_with_flags(rule, args[shift:]):
+        if not _acquires_with_flags(rule, args[shift:], self.resolver.member_values):
             return EMPTY
         index = rule.new_handle_only_if_null_arg_index
         if index is not None and index + shift < len(args) and not _null(args[index + shift]):
@@ -526,16 +526,26 @@ def raise_rank(call: cst.Call, info: CallInfo) -> int:
     return RAISES_LIKELY
 
 
-def _acquires_with_flags(rule: AcquireRule, args: list[cst.BaseExpression]) -> bool:
+def _acquires_with_flags(rule: AcquireRule, args: list[cst.BaseExpression],
+                         members: dict[str, list[cst.BaseExpression]]) -> bool:
     """Does this call hand out a handle, given its flag arguments? With
     ``acquire_if_flag`` only when the flag is set, with ``no_release_if_flag`` only when
-    it is clear; a flag argument that cannot be read (a variable) acquires nothing."""
+    it is clear; a flag argument that cannot be read (a variable) acquires nothing. A flag
+    in a member of a structure argument (``sei.fMask``) is read from the values the file
+    gives that member of that variable: set by any of them counts."""
     for condition, wanted in ((rule.acquire_if_flag, True), (rule.no_release_if_flag, False)):
         if condition is None:
             continue
         if condition.arg_index >= len(args):
             return False
-        if flag_set(args[condition.arg_index], condition.flag, condition.name) is not wanted:
+        arg = args[condition.arg_index]
+        if condition.field is not None:
+            name = _out_name(arg)
+            values = members.get(f"{name}.{condition.field}", []) if name else []
+            found = any(flag_set(v, condition.flag, condition.name) for v in values)
+            if found is not wanted:
+                return False
+        elif flag_set(arg, condition.flag, condition.name) is not wanted:
             return False
     return True
 

@@ -305,6 +305,8 @@ def _tested_name(test: cst.BaseExpression) -> tuple[str, bool] | None:
         return _tested_name(test.value)
     if isinstance(test, cst.Attribute) and dotted(test.value) == "self":
         return f"self.{test.attr.value}", True  # kept on ``self`` while constructing
+    if isinstance(test, cst.Attribute) and isinstance(test.value, cst.Name):
+        return dotted(test), True  # a structure member: ``pi.hProcess``
     if (isinstance(test, cst.Call) and dotted(test.func) == "bool" and len(test.args) == 1):
         return _tested_name(test.args[0].value)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
