@@ -295,7 +295,7 @@ def _beyond_pairs(rule: AcquireRule) -> tuple[str, ...]:
 
 
 #: Fields of a ctypes entry the engine does not enforce yet.
-_UNMODELLED = ("also_releases_if_flag",)
+_UNMODELLED: tuple[str, ...] = ()
 
 
 def unmodelled_fields(rule: AcquireRule) -> tuple[str, ...]:
@@ -305,7 +305,9 @@ def unmodelled_fields(rule: AcquireRule) -> tuple[str, ...]:
     no handle), ``out_param_index(es)``, ``out_fields``, ``failure_value``, ``success``
     (status 0 or nonzero), ``release_handle_arg_index``, ``release_even_on_failure``,
     ``consumes_arg_index``, ``new_handle_only_if_null_arg_index``,
-    ``pair_key_arg_index`` (the partner ends the state opened for the same argument), and
+    ``pair_key_arg_index`` (the partner ends the state opened for the same argument),
+    ``also_releases_if_flag`` (``DuplicateHandle``: the duplicate is owned only when the
+    target process is ``GetCurrentProcess()``), and
     ``acquire_if_flag``/``no_release_if_flag`` (on an argument, or on a member of a
     structure argument as the file sets it). ``release_also_takes`` and
     ``release_by_arg_value`` are not checked (the release is matched by its handle

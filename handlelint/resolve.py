@@ -139,7 +139,7 @@ _CONTEXT_MANAGERS = frozenset({"contextmanager", "asynccontextmanager"})
 #: Win32 functions that take over (or may close) a handle passed to them: unknown calls,
 #: so the handle escapes (the Win32 table's ``ownership_transfer_to_system``).
 _OWNERSHIP_TAKERS = frozenset({
-    "SetClipboardData", "SetWindowRgn", "DuplicateHandle", "CertDeleteCertificateFromStore",
+    "SetClipboardData", "SetWindowRgn", "CertDeleteCertificateFromStore",
     "CertAddCertificateContextToStore", "_open_osfhandle",
 })
 
@@ -239,6 +239,10 @@ class Resolver:
         #: ``sei.fMask = ...`` and ``sei = SHELLEXECUTEINFO(fMask=...)`` anywhere in the
         #: file: the values a member of a structure variable is given (for flags).
         self.member_values: dict[str, list[cst.BaseExpression]] = {}
+        #: Names bound to ``GetCurrentProcess()`` anywhere in the file.
+        self.current_process = frozenset(
+            dotted(target) for target, value in index.assigns
+            if isinstance(value, cst.Call) and final_name(value.func) == "GetCurrentProcess")
         for target, value in index.assigns:
             if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
                 self.member_values.setdefault(dotted(target), []).append(value)

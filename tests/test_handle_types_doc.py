@@ -212,12 +212,16 @@ def render_pack(pack: Pack) -> str:
                          f"{types} |")
     title = ("Entries left out: fields the engine does not model yet" if pack.modelled
              else "Fields the engine does not enforce yet")
-    lines += ["", f"## {title}", "", "| field | entries |", "|---|---|"]
     affected: dict[str, list[str]] = {}
     for rule in pack.acquires:
         for field in unmodelled_fields(rule):
             key = field.split(" = ")[0] if "returns_via" not in field else field
             affected.setdefault(key, []).append(f"`{rule.name}`")
+    lines += ["", f"## {title}", ""]
+    if not affected:
+        lines.append("None: the engine checks every entry of this pack.")
+        return "\n".join(lines) + "\n"
+    lines += ["| field | entries |", "|---|---|"]
     for field, names in affected.items():
         lines.append(f"| `{field}` | {', '.join(names)} |")
     return "\n".join(lines) + "\n"

@@ -18,9 +18,7 @@ from handlelint.packs import WIN32_FILE, all_packs, engine_entry, unmodelled_fie
 from handlelint.records import AcquireRule
 
 #: The ctypes entries left out, with the field the engine does not model yet.
-SKIPPED = {
-    "DuplicateHandle": "also_releases_if_flag",
-}
+SKIPPED: dict[str, str] = {}
 
 
 def _entries() -> list[AcquireRule]:
@@ -74,6 +72,8 @@ def _snippets(rule: AcquireRule, name: str) -> tuple[str, str]:
         flags[rule.acquire_if_flag.arg_index] = rule.acquire_if_flag.name
     if rule.no_release_if_flag is not None:
         flags[rule.no_release_if_flag.arg_index] = "0"
+    if rule.also_releases_if_flag is not None:  # DuplicateHandle: into this process
+        flags[2] = "acq.GetCurrentProcess()"
     if rule.returns_via == "return":
         body.append(f"    h = acq.{name}({_args(max([3, *flags]) + 1, flags)})")
         fails = ("    if h == INVALID_HANDLE_VALUE:" if "INVALID" in (rule.failure_value or "")

@@ -240,8 +240,18 @@ class CallEffects:
             for site in positional[rule.consumes_arg_index + shift]:
                 if site in work.env.sites:
                     work.env.sites[site] = {H.RELEASED: None}
+        also = rule.also_releases_if_flag
+        if (also is not None and also.releases_arg_index is not None
+                and also.arg_index + shift < len(args)
+                and flag_set(args[also.arg_index + shift], also.flag, also.name)
+                and also.releases_arg_index + shift < len(positional)):
+            # ``DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE)`` closes its source, always.
+            released = replace(info, release=None)
+            self._release(call, released, positional[also.releases_arg_index + shift], work)
         if not _acquires_with_flags(rule, args[shift:], self.resolver.member_values):
             return EMPTY
+        if also is not None and not self._current_process(args[shift:]):
+            return EMPTY  # the duplicate belongs to another process
         index = rule.new_handle_only_if_null_arg_index
         if index is not None and index + shift < len(args) and not _null(args[index + shift]):
             return positional[index + shift]  # an existing port: the same port comes back
@@ -278,6 +288,15 @@ class CallEffects:
         site = self._acquire(call, info, work)
         self._inherit_parents(site, rule, positional[shift:shift + 2], args[shift:shift + 2])
         return frozenset({site})
+
+    def _current_process(self, args: list[cst.BaseExpression]) -> bool:
+        """Is ``DuplicateHandle``'s target process (argument 2) this process?"""
+        if len(args) < 3:
+            return False
+        target = args[2]
+        if isinstance(target, cst.Call):
+            return final_name(target.func) == "GetCurrentProcess"
+        return bool(dotted(target)) and dotted(target) in self.resolver.current_process
 
     def _acquire_slots(self, call: cst.Call, info: CallInfo, args: list[cst.BaseExpression],
                        shift: int, work: Work) -> frozenset[int]:
