@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from typing import Callable
 
 import libcst as cst
 
@@ -31,8 +32,12 @@ from handlelint.summaries import Summaries
 
 
 def analyse(text: str, table: RuleTable, config: Config, force: bool,
-            strict: bool, explain: bool = False, path: str = "") -> list[Finding]:
+            strict: bool, explain: bool = False, path: str = "",
+            table_of: Callable[[str | bytes], RuleTable] | None = None) -> list[Finding]:
     """Findings of one decoded file: parse, index, summarise, then check each scope.
+
+    ``table_of`` gives the table for another module of the project (by its source),
+    when tables differ by what a file mentions; without it every module gets ``table``.
 
     Python's cyclic garbage collector is paused meanwhile: a libcst tree is hundreds of
     thousands of objects, and every full collection would walk all of them again, which
@@ -42,18 +47,20 @@ def analyse(text: str, table: RuleTable, config: Config, force: bool,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyse(text, table, config, force, strict, explain, path)
+        return _analyse(text, table, config, force, strict, explain, path, table_of)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _analyse(text: str, table: RuleTable, config: Config, force: bool,
-             strict: bool, explain: bool, path: str) -> list[Finding]:
+             strict: bool, explain: bool, path: str,
+             table_of: Callable[[str | bytes], RuleTable] | None = None) -> list[Finding]:
     """In a project the module's analysis is shared with its importers (and cached)."""
     found = project_for(path, config.source_roots, repr(config),
-                        lambda source, module, project: _build(source, module, project,
-                                                               table, config),
+                        lambda source, module, project: _build(
+                            source, module, project,
+                            table if table_of is None else table_of(source), config),
                         config.cache_dir if config.use_cache else None)
     if found is not None and not (force or strict or explain):
         return list(found[0].findings(found[1], text))

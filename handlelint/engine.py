@@ -30,7 +30,7 @@ import os
 from handlelint.config import Config
 from handlelint.findings import Finding
 from handlelint.prefilter import mentions_tracked_name
-from handlelint.packs import configured_acquires, engine_table
+from handlelint.packs import configured_acquires, engine_table, mentions_win32_dll, win32_dlls
 from handlelint.project.layout import find_root
 from handlelint.project.vocabulary import mentions, vocabulary
 from handlelint.pywin32 import mentions_module
@@ -39,17 +39,32 @@ from handlelint.rules import RuleTable, with_configured
 from handlelint.source import SourceError, decode, run_with_big_stack
 
 
-def table_for(config: Config) -> RuleTable:
+def table_for(config: Config, win32: bool = True) -> RuleTable:
     """The engine's table of the configured packs, with the configured rules added.
 
     :func:`handlelint.packs.engine_table` decides which packs the engine models; the
     configured pairs and entries are added in the forms it models
-    (:func:`handlelint.packs.configured_acquires`).
+    (:func:`handlelint.packs.configured_acquires`). ``win32`` False leaves the Win32
+    packs out: for a file that names none of their DLLs they can match nothing, and the
+    Win32 table is then not even parsed.
     """
+    packs = config.rules if win32 else _without_win32(config.rules)
     if not config.acquire:
-        return engine_table(config.rules)
+        return engine_table(packs)
     pairs = tuple((k, tuple(v)) for k, v in sorted(config.acquire.items()))
-    return _with_rules(config.rules, pairs, config.acquire_rules, config.release_rules)
+    return _with_rules(packs, pairs, config.acquire_rules, config.release_rules)
+
+
+def _without_win32(rules: tuple[str, ...] | None) -> tuple[str, ...]:
+    dlls = win32_dlls(None)
+    selected = rules if rules is not None else ("clusapi",)
+    return tuple(name for name in selected if name not in dlls)
+
+
+def table_for_source(config: Config, data: str | bytes) -> RuleTable:
+    """The table for one file: the Win32 packs only when it names one of their DLLs."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    return table_for(config, mentions_win32_dll(raw.lower(), win32_dlls(config.rules)))
 
 
 @functools.lru_cache(maxsize=8)
@@ -81,9 +96,12 @@ def _mentions_tracked(data: bytes, config: Config) -> bool:
         return True
     extra = frozenset(config.releasers) | frozenset(config.dll_names)
     lowered = data.lower()
+    dlls = win32_dlls(config.rules)
     if not (extra or config.acquire) and b"clus" not in lowered:
-        return False  # the common case: decided before the rule table is even loaded
-    return mentions_tracked_name(data, table_for(config), extra, lowered=lowered)
+        # The common case: decided before the rule table is even loaded.
+        return mentions_win32_dll(lowered, dlls)
+    return (mentions_tracked_name(data, table_for(config, False), extra, lowered=lowered)
+            or mentions_win32_dll(lowered, dlls))
 
 
 def check_source(source: str | bytes, path: str = "<string>", config: Config | None = None,
@@ -101,12 +119,13 @@ def check_source(source: str | bytes, path: str = "<string>", config: Config | N
     data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
     if not force and not passes_prefilter(data, config, path):
         return []
-    table = table_for(config)
+    table = table_for_source(config, data)
     try:
         text = decode(data) if isinstance(source, bytes) else source
         from handlelint.analysis import analyse  # libcst is imported only from here on
-        return run_with_big_stack(lambda: analyse(text, table, config, force, strict, explain,
-                                                  path))
+        return run_with_big_stack(lambda: analyse(
+            text, table, config, force, strict, explain, path,
+            lambda other: table_for_source(config, other)))
     except SourceError as exc:
         if exc.python_rejects and not report_python_errors:
             return []

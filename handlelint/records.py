@@ -138,6 +138,8 @@ class AcquireRule:
             return "enumeration handle"
         if self.handle_type.startswith("H") and self.handle_type.endswith("ENUMEX"):
             return "enumeration handle"
+        if self.returns_via == "paired" and not self.anywhere:  # no handle: the state
+            return self.handle_type.split(" (")[0]
         return f"{self.handle_type} handle" if self.anywhere else "handle"
 
     @property
@@ -167,6 +169,10 @@ class ReleaseRule:
     object_type: str | None = None
     handle_is_receiver: bool = False
     takes_no_handle: bool = False
+    #: Set by the engine's table: the release ends the state a paired call opened for the
+    #: same key (its argument at ``arg_index``: ``GlobalUnlock(hmem)`` after
+    #: ``GlobalLock(hmem)``) and releases no handle.
+    keyed: bool = False
     disarms_self_closing: bool | None = None
     returns: str | None = None
     notes: str | None = None

@@ -1,4 +1,4 @@
-"""Which calls are clusapi calls: DLL objects, API function aliases, and call kinds.
+"""Which calls are API calls: DLL objects, API function aliases, and call kinds.
 
 A call is classified once, from syntax and the bindings of its module (SPEC section 2):
 
@@ -8,6 +8,11 @@ A call is classified once, from syntax and the bindings of its module (SPEC sect
 * ``F(...)`` where ``F`` is bound to such a function: ``F = dll.F``,
   ``from m import F``, ``getattr(dll, "F")``, ``PROTO(("F", dll))``, or a call of a
   ``PCLUSAPI_*`` typedef of the table;
+* ``X.F(...)`` where ``X`` is a DLL object of a Win32 ctypes pack's DLL
+  (:mod:`handlelint.libraries`), or ``F`` bound to such a function: an entry matches
+  only through its own DLL, and any other function of the DLL borrows its arguments
+  and does not raise (but for the entries the engine leaves out and the calls that take
+  ownership of a handle, which are unknown calls);
 * configured acquire/release names, which match by final name anywhere, or, written
   qualified (``ClusApiUtils.open_cluster``), only the calls that resolve to that
   function (:mod:`handlelint.project.qualified`).
@@ -26,6 +31,7 @@ import libcst as cst
 from handlelint.config import Config
 from handlelint.foreign import LOADERS as _LOADERS, ForeignFunctions
 from handlelint.index import ModuleIndex
+from handlelint.libraries import Libraries
 from handlelint.project.model import CONSTRUCTOR, FUNCTION, Resolved, SummaryLookup
 from handlelint.project.qualified import ACQUIRE, BORROW, QualifiedNames
 from handlelint.pywin32 import ModuleCalls, gives_nothing_new
@@ -131,6 +137,12 @@ _SECOND_ARGUMENT_CALLERS = frozenset({"finalize", "run_in_executor"})
 #: Calls that bind a function to its arguments for later: ``functools.partial``.
 _DEFERRERS = frozenset({"partial", "partialmethod"})
 _CONTEXT_MANAGERS = frozenset({"contextmanager", "asynccontextmanager"})
+#: Win32 functions that take over (or may close) a handle passed to them: unknown calls,
+#: so the handle escapes (the Win32 table's ``ownership_transfer_to_system``).
+_OWNERSHIP_TAKERS = frozenset({
+    "SetClipboardData", "SetWindowRgn", "CertDeleteCertificateFromStore",
+    "CertAddCertificateContextToStore", "_open_osfhandle",
+})
 
 
 def _string(expr: cst.BaseExpression) -> str | None:
@@ -179,16 +191,27 @@ class Resolver:
             final_name(call.func) in ("patch", "object") and "patch" in _chain_names(call.func)
             and any(_literal_mentions_clusapi(arg.value) for arg in call.args)
             for call in index.calls)
+        #: Win32 DLL objects of the file, by DLL (see :mod:`handlelint.libraries`).
+        self.libraries = Libraries(index, table.dlls)
         for bound, imported in index.imports:
-            if imported in table.acquires or imported in table.releases:
+            rule = table.acquires.get(imported) or table.releases.get(imported)
+            if rule is not None and rule.pack not in table.dlls:  # Win32: DLL objects only
                 self._aliases[bound] = imported
         defined = {s.name.value for s in index.scopes}
+        #: Classes of the file whose instances are called (``__call__``): ``safe_close =
+        #: CheckedCall(user32.CloseClipboard)`` wraps the function it is given.
+        callers = {s.name.value for s in index.scopes if isinstance(s, cst.ClassDef)
+                   and any(isinstance(f, cst.FunctionDef) and f.name.value == "__call__"
+                           for f in s.body.body)}
         for _ in range(2):  # a second round sees names bound after their use
             for target, value in index.assigns:
                 name = dotted(target)
                 if not name:
                     continue
                 func = self.api_function(value)
+                if (func is None and callers and isinstance(value, cst.Call)
+                        and final_name(value.func) in callers and len(value.args) == 1):
+                    func = self.api_function(value.args[0].value)
                 if func is not None:
                     if name in defined and isinstance(
                             index.assign_scope.get(id(target)), cst.FunctionDef):
@@ -214,6 +237,21 @@ class Resolver:
                     self._local_aliases[key] = func
                 else:
                     self._local_aliases.setdefault(key, "")
+        #: ``sei.fMask = ...`` and ``sei = SHELLEXECUTEINFO(fMask=...)`` anywhere in the
+        #: file: the values a member of a structure variable is given (for flags).
+        self.member_values: dict[str, list[cst.BaseExpression]] = {}
+        #: Names bound to ``GetCurrentProcess()`` anywhere in the file.
+        self.current_process = frozenset(
+            dotted(target) for target, value in index.assigns
+            if isinstance(value, cst.Call) and final_name(value.func) == "GetCurrentProcess")
+        for target, value in index.assigns:
+            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+                self.member_values.setdefault(dotted(target), []).append(value)
+            elif isinstance(target, cst.Name) and isinstance(value, cst.Call):
+                for arg in value.args:
+                    if arg.keyword is not None:
+                        member = f"{target.value}.{arg.keyword.value}"
+                        self.member_values.setdefault(member, []).append(arg.value)
         #: ``closer = close_cluster`` for a function of the file: calls of ``closer`` are
         #: calls of ``close_cluster``.
         self._helper_aliases = {
@@ -307,10 +345,27 @@ class Resolver:
             expr = expr.value
         return False
 
+    def _win32_function(self, name: str, library: str | None) -> str | None:
+        """``name`` as a function of the Win32 DLL ``library``: an entry of another DLL's
+        pack, an entry the engine leaves out, or a function that takes ownership of its
+        handle argument is none (an unknown call)."""
+        if library is None or name in self.table.skipped or name in _OWNERSHIP_TAKERS:
+            return None
+        rule = self.table.acquires.get(name) or self.table.releases.get(name)
+        if rule is not None and rule.dll is not None and rule.dll.lower() != library:
+            return None
+        if rule is None and not name[:1].isupper():
+            return None  # ``ws2_32.send``: not known to borrow only
+        return name
+
     def api_function(self, expr: cst.BaseExpression) -> str | None:
-        """The clusapi function ``expr`` denotes (``dll.F``, an alias, a prototype)."""
+        """The API function ``expr`` denotes (``dll.F``, an alias, a prototype)."""
+        if isinstance(expr, cst.Attribute) and self.libraries.library(expr.value):
+            return self._win32_function(expr.attr.value, self.libraries.library(expr.value))
         if isinstance(expr, cst.Attribute) and self.is_dll(expr.value):
-            return expr.attr.value
+            name = expr.attr.value
+            rule = self.table.acquires.get(name) or self.table.releases.get(name)
+            return None if rule is not None and rule.pack in self.table.dlls else name
         if isinstance(expr, (cst.Name, cst.Attribute)):
             return self._aliases.get(dotted(expr))
         if isinstance(expr, cst.Call):
@@ -318,12 +373,19 @@ class Resolver:
             args = expr.args
             if callee == "getattr" and len(args) >= 2 and self.is_dll(args[0].value):
                 return _string(args[1].value)
+            if callee == "getattr" and len(args) >= 2:
+                named = _string(args[1].value)
+                library = self.libraries.library(args[0].value)
+                return None if named is None else self._win32_function(named, library)
             if callee in self.table.typedefs:
                 return self.table.typedefs[callee]
             if args and isinstance(args[0].value, cst.Tuple) and args[0].value.elements:
                 first = _string(args[0].value.elements[0].value)
                 if first is not None and first in self.table.tracked_names:
                     return first
+                if first is not None and len(args[0].value.elements) >= 2:
+                    library = self.libraries.library(args[0].value.elements[1].value)
+                    return self._win32_function(first, library)
         return None
 
     def classify(self, call: cst.Call) -> CallInfo:
@@ -379,11 +441,12 @@ class Resolver:
             return CallInfo(CallKind.RELEASE, looped.name, release=looped)
         if func is not None:
             checked = self.ctypes.has_errcheck(call.func)
+            # (a configured name, matched anywhere, matches through a DLL object too)
             rule = table.acquires.get(func)
-            if rule is not None and not rule.anywhere:
+            if rule is not None:
                 return CallInfo(CallKind.ACQUIRE, func, acquire=rule, errcheck=checked)
             release = table.releases.get(func)
-            if release is not None and not release.anywhere:
+            if release is not None:
                 return CallInfo(CallKind.RELEASE, func, release=release)
             if func[:1].isupper():
                 return CallInfo(CallKind.API, func, errcheck=checked)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any, Mapping, Sequence
 
@@ -41,6 +41,13 @@ class RuleTable:
     typedefs: Mapping[str, str]
     #: Every name a file must mention for its calls to matter (the prefilter's words).
     tracked_names: frozenset[str] = field(default_factory=frozenset)
+    #: The DLLs of the Win32 ctypes packs in the table (``kernel32``, ...): their entries
+    #: match only through a DLL object of the entry's DLL, and a file that names none of
+    #: them has nothing for those packs (the prefilter asks for these words instead).
+    dlls: frozenset[str] = field(default_factory=frozenset)
+    #: Functions of those DLLs whose entries the engine leaves out (a field it does not
+    #: model): a call of one is an unknown call, so its handle arguments escape.
+    skipped: frozenset[str] = field(default_factory=frozenset)
 
 
 def build_table(acquires: Sequence[AcquireRule], releases: Sequence[ReleaseRule],
@@ -124,7 +131,10 @@ def with_configured(table: RuleTable, acquires: Sequence[AcquireRule],
     kept += [ReleaseRule(name=rel, handle_types=tuple(types), arg_index=index.get(rel, 0),
                          anywhere=True)
              for rel, types in released_types.items()]
-    return build_table(merged, kept, tuple(table.does_not_close))
+    out = build_table(merged, kept, tuple(table.does_not_close))
+    configured = {rule.name for rule in acquires} | set(released_types)
+    return replace(out, tracked_names=table.tracked_names | configured, dlls=table.dlls,
+                   skipped=table.skipped)
 
 
 def pair_rules(pairs: Mapping[str, Sequence[str]]) -> list[AcquireRule]:

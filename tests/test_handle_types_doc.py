@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from handlelint.packs import MODELLED, WIN32_GROUP, Pack, all_packs, unmodelled_fields
+from handlelint.packs import MODELLED, MODULE_PACKS, WIN32_GROUP, Pack, all_packs
+from handlelint.packs import unmodelled_fields
 from handlelint.packs import win32_rules
 from handlelint.pywin32 import PARTIAL_FIELDS, partial_fields, untracked_reason
 from handlelint.records import AcquireRule, ReleaseRule
@@ -162,7 +163,7 @@ def render_pack(pack: Pack) -> str:
     lines = [f"# Rule pack `{pack.name}`", "", GENERATED.format(file=pack.file), "",
              "[All packs](../handle-types.md). From: "
              + ", ".join(f"`{s}`" for s in pack.sources) + ".", ""]
-    if pack.name in MODELLED:
+    if pack.name == "clusapi":
         lines += ["The engine checks this pack.", ""]
         lines += render_handle_types(packaged_table())
         return "\n".join(lines) + "\n"
@@ -172,8 +173,14 @@ def render_pack(pack: Pack) -> str:
             "their module (`import win32api`, `from win32file import CreateFile`,",
             "`import _winreg as winreg`). Entries listed under *Entries not tracked yet*",
             "are not: their calls count as calls that only look at their arguments and",
-            "may raise. Argument indexes count from 0.",
-            "",
+            "may raise.",
+        ] if pack.name in MODULE_PACKS else [
+            "The engine checks the entries of this pack called through a ctypes DLL object",
+            "of their DLL (`windll.x`, `WinDLL(\"x\")`, a name bound to one), except the",
+            "entries with a field it does not model yet: those are listed at the end and",
+            "left out (a call of one is an unknown call). `release_also_takes` is not",
+            "checked: the release is matched by its handle argument alone (see",
+            "[configuration](../configuration.md#rule-packs)).",
         ]
     else:
         lines += [
@@ -181,10 +188,10 @@ def render_pack(pack: Pack) -> str:
             "listed here, and `rules` may name it, but no finding comes from it until the",
             "engine models the fields below (see",
             "[configuration](../configuration.md#rule-packs)).",
-            "Argument indexes count from 0.",
-            "",
         ]
     lines += [
+        "Argument indexes count from 0.",
+        "",
         "## Acquire",
         "",
         "| function | from | handle type | handed out by | failure and success | conditions "
@@ -211,7 +218,7 @@ def render_pack(pack: Pack) -> str:
             types = "; ".join(_cell(t) for t in release.handle_types)
             lines.append(f"| {name} | {_origin(release)} | {_release_argument(release)} | "
                          f"{types} |")
-    if pack.modelled:
+    if pack.name in MODULE_PACKS:
         lines += ["", "## Entries not tracked yet", "", "| entry | from | field |",
                   "|---|---|---|"]
         for rule in pack.acquires:
@@ -225,13 +232,18 @@ def render_pack(pack: Pack) -> str:
             for rule, field in partly:
                 lines.append(f"| `{rule.name}` | `{field}` | {PARTIAL_FIELDS[field]} |")
         return "\n".join(lines) + "\n"
-    lines += ["", "## Fields the engine does not enforce yet", "",
-              "| field | entries |", "|---|---|"]
+    title = ("Entries left out: fields the engine does not model yet" if pack.modelled
+             else "Fields the engine does not enforce yet")
     affected: dict[str, list[str]] = {}
     for rule in pack.acquires:
         for field in unmodelled_fields(rule):
             key = field.split(" = ")[0] if "returns_via" not in field else field
             affected.setdefault(key, []).append(f"`{rule.name}`")
+    lines += ["", f"## {title}", ""]
+    if not affected:
+        lines.append("None: the engine checks every entry of this pack.")
+        return "\n".join(lines) + "\n"
+    lines += ["| field | entries |", "|---|---|"]
     for field, names in affected.items():
         lines.append(f"| `{field}` | {', '.join(names)} |")
     return "\n".join(lines) + "\n"
@@ -287,7 +299,9 @@ def render_index(packs: tuple[Pack, ...]) -> str:
     ]
     for pack in packs:
         sources = ", ".join(f"`{s}`" for s in pack.sources)
-        checked = "yes" if pack.modelled else "not yet"
+        checked = ("yes" if pack.name == "clusapi" or pack.name in MODULE_PACKS else
+                   f"yes, {sum(1 for r in pack.acquires if not unmodelled_fields(r))} of "
+                   f"{len(pack.acquires)}" if pack.name in MODELLED else "not yet")
         lines.append(f"| [{pack.name}](packs/{pack.name}.md) | {sources} | "
                      f"{len(pack.acquires)} | {len(pack.releases)} | {checked} |")
     lines += ["", "Calls of the Win32 table that do not release, handles that must not be",

@@ -25,7 +25,8 @@ from typing import Any
 import pytest
 
 from handlelint.engine import check_source
-from handlelint.packs import WIN32_FILE, all_packs, engine_table, pack_table, win32_pack_of
+from handlelint.packs import (MODELLED, MODULE_PACKS, WIN32_FILE, all_packs, engine_table,
+                              pack_table, win32_pack_of)
 from handlelint.packs import win32_rules
 from handlelint.records import FlagCondition, ReleaseAlsoTakes
 from handlelint.rules import CLUSAPI_FILE, AcquireRule, packaged_table, read_data
@@ -193,8 +194,8 @@ def test_every_pack_loads() -> None:
         assert packs[name].acquires, name
     for pack in packs.values():
         assert {r.pack for r in pack.acquires} | {r.pack for r in pack.releases} == {pack.name}
-    assert {p.name for p in all_packs() if p.modelled} >= {"clusapi", "pywin32", "winreg",
-                                                           "_winapi"}
+    assert {p.name for p in all_packs() if p.modelled} == set(MODELLED) | set(MODULE_PACKS)
+    assert {p.name for p in all_packs() if not p.modelled} == set()
 
 
 def test_pack_mapping() -> None:
@@ -240,11 +241,26 @@ def test_rules_survive_a_json_round_trip() -> None:
         assert again == rule and hash(again) == hash(rule), rule.name
 
 
-def test_the_engine_gets_the_clusapi_pack_only() -> None:
-    assert engine_table() is packaged_table()
-    assert engine_table(("clusapi", "kernel32")) is packaged_table()
-    assert engine_table(("kernel32",)).acquires == {}
-    assert all("clus" in name.lower() for name in engine_table().tracked_names)
+def test_the_engine_gets_clusapi_and_the_modelled_ctypes_entries() -> None:
+    assert engine_table(("clusapi",)) is packaged_table()
+    assert engine_table(("clusapi", "pywin32", "winreg")) is packaged_table()
+    table = engine_table()
+    assert set(packaged_table().acquires) < set(table.acquires)
+    assert {"CreateFileW", "CreateFileA", "OpenProcessToken", "OpenClipboard",
+            "CreateProcessW", "GetDC"} <= set(table.acquires)
+    assert table.skipped == set()
+    assert not table.skipped & set(table.acquires)
+    assert all(rule.binding == "ctypes" for rule in table.acquires.values())
+    kernel32 = engine_table(("kernel32",))
+    assert kernel32.dlls == {"kernel32"} and "CreateFileW" in kernel32.acquires
+    assert "RegOpenKeyExW" not in kernel32.acquires
+    # A Win32 entry matches only through a DLL object: its name is no prefilter word.
+    assert all("clus" in name.lower() for name in table.tracked_names)
+    assert table.dlls == set(MODELLED) - {"clusapi"}
+    # Each release releases the handle types of the acquires naming it.
+    assert table.acquires["CreateFileW"].handle_type in table.releases["CloseHandle"].handle_types
+    assert table.releases["ReleaseDC"].arg_index == 1
+    assert table.releases["CloseClipboard"].takes_no_handle
 
 
 def test_the_seam_builds_a_table_of_any_pack() -> None:

@@ -5,7 +5,13 @@ classified by the resolver (SPEC section 2):
 
 * an acquire creates its site in state maybe-null. An out-parameter acquire
   (``status = ClusterRegOpenKey(..., byref(hkey))``) binds the site to ``hkey`` and
-  links it to the status variable: the handle is owned where the status is 0.
+  links it to the status variable: the handle is owned where the status means success
+  (0, or nonzero for a BOOL function such as ``OpenProcessToken``). One with several
+  out-parameters (``CreatePipe``) or handle members (``CreateProcessW``'s
+  ``PROCESS_INFORMATION``: ``pi.hProcess`` and ``pi.hThread``) makes one site per
+  handle, bound to the variable or ``variable.member``, decided together by the status;
+  a paired call with no handle (``OpenClipboard``) makes a site held by the name of its
+  partner (``<CloseClipboard>``), which the partner releases;
   ``CreateClusterNotifyPort(port, ...)`` given an existing port returns that port;
 * a release marks its argument released: with the release function of another
   handle type it is HDL003, on a handle that may already be released HDL004;
@@ -117,6 +123,12 @@ class CallEffects:
     #: Site -> its shadow (the previous handle of the same call), and back.
     shadows: dict[int, int]
     shadow_of: dict[int, int]
+    #: (id(call), slot) -> the site of a call's second, third... handle.
+    _slots: dict[tuple[int, int], int]
+    #: Site -> every site its call acquires with it (status decides them together).
+    together: dict[int, tuple[int, ...]]
+    #: Names whose members hold handles (``pi`` of ``pi.hProcess``).
+    structs: set[str]
     _line: int
 
     def eval(self, expr: cst.CSTNode, work: Work) -> frozenset[int]:
@@ -180,6 +192,18 @@ class CallEffects:
                 self._escape(positional[index], work)  # an owning object takes it over
         if kind is CallKind.ACQUIRE and info.acquire is not None:
             return self._acquire_call(call, info, positional, shift, work)
+        if kind is CallKind.RELEASE and info.release is not None and info.release.keyed:
+            # ``GlobalUnlock(hmem)``: ends the state ``GlobalLock(hmem)`` opened.
+            index = info.release.arg_index + shift
+            key = _key(call_args(call)[index]) if index < len(positional) else None
+            if key is not None:
+                name = paired_name(f"{info.name} {key}")
+                self._release(call, info, work.env.names.get(name, EMPTY), work)
+            return EMPTY
+        if kind is CallKind.RELEASE and info.release is not None and info.release.takes_no_handle:
+            # ``CloseClipboard()``: ends the state its paired call opened.
+            self._release(call, info, work.env.names.get(paired_name(info.name), EMPTY), work)
+            return EMPTY
         if kind is CallKind.RELEASE and info.release is not None and info.release.arg_index < 0:
             if isinstance(call.func, cst.Attribute):  # a method that closes its object
                 self._release(call, info, self.eval(call.func.value, work), work)
@@ -215,7 +239,41 @@ class CallEffects:
         rule = info.acquire
         assert rule is not None
         args = [a.value for a in call.args if a.keyword is None]
+        if rule.consumes_arg_index is not None and rule.consumes_arg_index + shift < len(args):
+            # ``CertEnumCertificatesInStore(store, prev)`` frees ``prev``, always.
+            for site in positional[rule.consumes_arg_index + shift]:
+                if site in work.env.sites:
+                    work.env.sites[site] = {H.RELEASED: None}
+        also = rule.also_releases_if_flag
+        if (also is not None and also.releases_arg_index is not None
+                and also.arg_index + shift < len(args)
+                and flag_set(args[also.arg_index + shift], also.flag, also.name)
+                and also.releases_arg_index + shift < len(positional)):
+            # ``DuplicateHandle(..., DUPLICATE_CLOSE_SOURCE)`` closes its source, always.
+            released = replace(info, release=None)
+            self._release(call, released, positional[also.releases_arg_index + shift], work)
+        if not _acquires_with_flags(rule, args[shift:], self.resolver.member_values):
+            return EMPTY
+        if also is not None and not self._current_process(args[shift:]):
+            return EMPTY  # the duplicate belongs to another process
+        index = rule.new_handle_only_if_null_arg_index
+        if index is not None and index + shift < len(args) and not _null(args[index + shift]):
+            return positional[index + shift]  # an existing port: the same port comes back
+        if rule.returns_via == "paired":
+            state = paired_name(rule.release[0])
+            if rule.pair_key_arg_index is not None:  # the state of one argument
+                index = rule.pair_key_arg_index + shift
+                key = _key(args[index]) if index < len(args) else None
+                if key is None:
+                    return EMPTY
+                state = paired_name(f"{rule.release[0]} {key}")
+            site = self._acquire(call, info, work)
+            work.env.names[state] = frozenset({site})
+            work.status_of[id(call)] = site
+            return EMPTY
         if rule.returns_via == "out_param":
+            if rule.out_param_indexes or rule.out_fields:
+                return self._acquire_slots(call, info, args, shift, work)
             index = (rule.out_param_index or 0) + shift
             name = _out_name(args[index]) if index < len(args) else None
             if info.name in self.resolver.table.releases and shift < len(positional):
@@ -225,13 +283,49 @@ class CallEffects:
             site = self._acquire(call, info, work)
             self._inherit_parents(site, rule, positional[shift:shift + 1], args[shift:shift + 1])
             self._bind_name(name, frozenset({site}), work)
-            work.status_of[id(call)] = site
+            if not rule.release_even_on_failure:
+                work.status_of[id(call)] = site
             return EMPTY
         if info.name in NOTIFY_PORTS and shift < len(args) and not invalid_handle(args[shift]):
             return positional[shift]  # an existing port: the same port comes back
+        # (a Win32 rule says the same with ``new_handle_only_if_null_arg_index``)
         site = self._acquire(call, info, work)
         self._inherit_parents(site, rule, positional[shift:shift + 2], args[shift:shift + 2])
         return frozenset({site})
+
+    def _current_process(self, args: list[cst.BaseExpression]) -> bool:
+        """Is ``DuplicateHandle``'s target process (argument 2) this process?"""
+        if len(args) < 3:
+            return False
+        target = args[2]
+        if isinstance(target, cst.Call):
+            return final_name(target.func) == "GetCurrentProcess"
+        return bool(dotted(target)) and dotted(target) in self.resolver.current_process
+
+    def _acquire_slots(self, call: cst.Call, info: CallInfo, args: list[cst.BaseExpression],
+                       shift: int, work: Work) -> frozenset[int]:
+        """An out-parameter acquire of several handles: one site per out-parameter
+        (``out_param_indexes``) or per handle member of the structure (``out_fields``)."""
+        rule = info.acquire
+        assert rule is not None
+        names: list[str] = []
+        for i in rule.out_param_indexes or (rule.out_param_index or 0,):
+            name = _out_name(args[i + shift]) if i + shift < len(args) else None
+            if name is None:
+                continue
+            if rule.out_fields and i == (rule.out_param_index or 0):  # the structure
+                self.structs.add(name)
+                names += [f"{name}.{field}" for field in rule.out_fields]
+            else:
+                names.append(name)
+        sites = [self._acquire(call, info, work, slot) for slot in range(len(names))]
+        for name, site in zip(names, sites):
+            self._bind_name(name, frozenset({site}), work)
+        for site in sites:
+            self.together[site] = tuple(sites)
+        if sites and not rule.release_even_on_failure:
+            work.status_of[id(call)] = sites[0]
+        return EMPTY
 
     def _inherit_parents(self, site: int, rule: AcquireRule,
                          values: list[frozenset[int]], args: list[cst.BaseExpression]) -> None:
@@ -259,14 +353,17 @@ class CallEffects:
             if not value and isinstance(expr, cst.Name) and rule.parent_arg == "hCluster":
                 self._parent_names.setdefault(site, set()).add(expr.value)
 
-    def _acquire(self, call: cst.Call, info: CallInfo, work: Work) -> int:
-        site = self._site_of.get(id(call))
+    def _acquire(self, call: cst.Call, info: CallInfo, work: Work, slot: int = 0) -> int:
+        site = self._site_of.get(id(call)) if not slot else self._slots.get((id(call), slot))
         if site is None:
             assert info.acquire is not None
             site = len(self.sites)
             line, col = self.pos.get(call) or (self._line, 0)
             self.sites.append(Site(site, call, info.acquire, line, col, info.name))
-            self._site_of[id(call)] = site
+            if slot:
+                self._slots[(id(call), slot)] = site
+            else:
+                self._site_of[id(call)] = site
         rule = self.sites[site].rule
         old = work.env.sites.get(site)
         if old is not None:
@@ -457,6 +554,79 @@ def raise_rank(call: cst.Call, info: CallInfo) -> int:
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in _RARELY_RAISING_METHODS:
         return RAISES_RARELY
     return RAISES_LIKELY
+
+
+def _acquires_with_flags(rule: AcquireRule, args: list[cst.BaseExpression],
+                         members: dict[str, list[cst.BaseExpression]]) -> bool:
+    """Does this call hand out a handle, given its flag arguments? With
+    ``acquire_if_flag`` only when the flag is set, with ``no_release_if_flag`` only when
+    it is clear; a flag argument that cannot be read (a variable) acquires nothing. A flag
+    in a member of a structure argument (``sei.fMask``) is read from the values the file
+    gives that member of that variable: set by any of them counts."""
+    for condition, wanted in ((rule.acquire_if_flag, True), (rule.no_release_if_flag, False)):
+        if condition is None:
+            continue
+        if condition.arg_index >= len(args):
+            return False
+        arg = args[condition.arg_index]
+        if condition.field is not None:
+            name = _out_name(arg)
+            values = members.get(f"{name}.{condition.field}", []) if name else []
+            found = any(flag_set(v, condition.flag, condition.name) for v in values)
+            if found is not wanted:
+                return False
+        elif flag_set(arg, condition.flag, condition.name) is not wanted:
+            return False
+    return True
+
+
+def flag_set(expr: cst.BaseExpression, flag: int, name: str) -> bool | None:
+    """Is the bit ``flag`` (constant ``name``) set in ``expr``: True, False, or None
+    when a part of it is not a constant (``LR_SHARED | LR_DEFAULTSIZE``: True;
+    ``0``, ``None``, ``LR_LOADFROMFILE``: False; ``flags``: None)."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator,
+                                                            (cst.BitOr, cst.Add)):
+        left, right = flag_set(expr.left, flag, name), flag_set(expr.right, flag, name)
+        if left or right:
+            return True
+        return None if left is None or right is None else False
+    if isinstance(expr, cst.Integer):
+        try:
+            return bool(int(expr.value.replace("_", ""), 0) & flag)
+        except ValueError:
+            return None
+    if isinstance(expr, cst.Name) and expr.value in ("None", "False"):
+        return False
+    last = final_name(expr)
+    if last == name:
+        return True
+    if last.isupper() and "_" in last:  # another named constant
+        return False
+    return None
+
+
+def _null(expr: cst.BaseExpression) -> bool:
+    """``None``, ``0``, ``NULL``: no argument."""
+    return (isinstance(expr, cst.Name) and expr.value in ("None", "NULL")
+            or isinstance(expr, cst.Integer) and expr.value == "0")
+
+
+def call_args(call: cst.Call) -> list[cst.BaseExpression]:
+    """The positional arguments of ``call``."""
+    return [a.value for a in call.args if a.keyword is None]
+
+
+def _key(expr: cst.BaseExpression) -> str | None:
+    """The key a paired call is opened for: ``hmem``, ``self.hwnd``, ``byref(ps)``."""
+    if isinstance(expr, cst.Call) and final_name(expr.func) in _POINTER_HELPERS and expr.args:
+        expr = expr.args[0].value
+    return dotted(expr) or None
+
+
+def paired_name(release: str) -> str:
+    """The name that holds the state of a paired call ended by ``release`` (never a
+    Python name, so no code can read or rebind it)."""
+    return f"<{release}>"
 
 
 def _out_name(expr: cst.BaseExpression) -> str | None:

@@ -12,6 +12,15 @@ On the two edges of a condition atom:
 * a bare test of a name assigned a null check (``ok = h is not None``) refines ``h``
   as the null check itself would.
 
+Each acquire is checked against its own failure value (its rule, given by ``lookup``):
+the NULL forms (``None``, ``NULL``, ``0``, falsiness) for every function, and the
+INVALID_HANDLE_VALUE forms (``INVALID_HANDLE_VALUE``, ``-1``, ``c_void_p(-1).value``,
+``HANDLE(-1)``, ``INVALID_SOCKET``, ``~0``) for those whose failure value is one; a
+comparison with INVALID_HANDLE_VALUE says nothing about a function that fails with NULL.
+A status means success when it is 0 (registry, HRESULT, NET_API_STATUS) unless the
+rule's ``success`` is nonzero (a BOOL, a count); the handles one call acquires together
+(``PROCESS_INFORMATION``'s ``hProcess`` and ``hThread``) are decided together.
+
 A side on which the tested site has no state left, or that contradicts a known fact,
 is infeasible: the refinement returns None.
 """
@@ -23,15 +32,33 @@ from typing import Callable, Optional
 import libcst as cst
 
 from handlelint.dataflow.lattice import Env, H, Origin
+from handlelint.records import AcquireRule
 from handlelint.syntax import dotted, final_name
 
 _NONE_LIKE = ("None", "NULL")
+_INVALID_NAMES = frozenset({"INVALID_HANDLE_VALUE", "INVALID_SOCKET"})
+_INVALID_WRAPPERS = frozenset({"c_void_p", "HANDLE", "c_ssize_t", "c_size_t", "SOCKET"})
+_ALL_ONES = frozenset({"0xffffffff", "0xffffffffffffffff"})
+#: A site's rule and the sites its call acquired together with it.
+SiteLookup = Callable[[int], "tuple[AcquireRule, tuple[int, ...]]"]
+
+
+def _fails_invalid(rule: AcquireRule) -> bool:
+    """Does the function fail with INVALID_HANDLE_VALUE (or INVALID_SOCKET)?"""
+    return "INVALID" in (rule.failure_value or "").upper()
+
+
+def _nonzero_success(rule: AcquireRule) -> bool:
+    """Is a nonzero result success (a BOOL, a count) rather than a zero status?"""
+    success = (rule.success or "").lower()
+    return "nonzero" in success or "number of" in success or "non-null" in success
 
 
 def refine(env: Env, test: cst.BaseExpression, side: bool, key: str | None,
-           out_param_site: Callable[[cst.Call], int | None]) -> Env | None:
+           out_param_site: Callable[[cst.Call], int | None],
+           lookup: SiteLookup | None = None) -> Env | None:
     """The state on the ``side`` edge of ``test`` (``key``: its predicate, if it is one)."""
-    refined = _refine_handles(env, test, side, out_param_site)
+    refined = _refine_handles(env, test, side, out_param_site, lookup)
     if refined is None or key is None:
         return refined
     if (key, not side) in refined.facts:
@@ -42,19 +69,20 @@ def refine(env: Env, test: cst.BaseExpression, side: bool, key: str | None,
 
 
 def _refine_handles(env: Env, test: cst.BaseExpression, side: bool,
-                    out_param_site: Callable[[cst.Call], int | None]) -> Env | None:
+                    out_param_site: Callable[[cst.Call], int | None],
+                    lookup: SiteLookup | None) -> Env | None:
     """The handle states on the ``side`` edge: null checks, derived flags, status checks."""
     if isinstance(test, cst.Name) and env.derived:
         links = [(site, positive) for name, site, positive in env.derived
                  if name == test.value]
         if len(links) == 1:
             site, positive = links[0]
-            return _refine_site(env, site, positive == side)
-    status = status_outcomes(env, test, out_param_site)
+            return _refine_group(env, site, positive == side, lookup)
+    status = status_outcomes(env, test, out_param_site, lookup)
     if status is not None:
         site, on_true, on_false = status
         success = on_true if side else on_false
-        return env if success is None else _refine_site(env, site, success)
+        return env if success is None else _refine_group(env, site, success, lookup)
     tested = _tested_name(test)
     if tested is None:
         return env
@@ -62,6 +90,10 @@ def _refine_handles(env: Env, test: cst.BaseExpression, side: bool,
     sites = env.names.get(name)
     if not sites:
         return env
+    if _against_invalid(test) and lookup is not None:
+        sites = frozenset(s for s in sites if _fails_invalid(lookup(s)[0]))
+        if not sites:
+            return env  # NULL is these functions' failure: -1 tells nothing
     if len(sites) == 1:
         (site,) = sites
         return _refine_site(env, site, positive == side)
@@ -85,18 +117,18 @@ def _refine_handles(env: Env, test: cst.BaseExpression, side: bool,
 
 
 def derived_null_check(env: Env, value: cst.BaseExpression,
-                       out_param_site: Callable[[cst.Call], int | None] | None = None
-                       ) -> tuple[int, bool] | None:
+                       out_param_site: Callable[[cst.Call], int | None] | None = None,
+                       lookup: SiteLookup | None = None) -> tuple[int, bool] | None:
     """For ``name = <null check of h>``: h's one site, and whether true means non-null.
 
     ``ok = F(..., byref(hkey)) == ERROR_SUCCESS`` (a two-sided status check) counts
     too: true means the out-parameter handle is owned.
     """
     if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Not):
-        inner = derived_null_check(env, value.expression, out_param_site)
+        inner = derived_null_check(env, value.expression, out_param_site, lookup)
         return None if inner is None else (inner[0], not inner[1])
     if out_param_site is not None and isinstance(value, (cst.Comparison, cst.Name)):
-        status = status_outcomes(env, value, out_param_site)
+        status = status_outcomes(env, value, out_param_site, lookup)
         if status is not None and status[1] is not None and status[2] is not None:
             return status[0], bool(status[1])
     if not isinstance(value, (cst.Comparison, cst.Call)):
@@ -108,11 +140,14 @@ def derived_null_check(env: Env, value: cst.BaseExpression,
     if not sites or len(sites) != 1:
         return None
     (site,) = sites
+    if _against_invalid(value) and (lookup is None or not _fails_invalid(lookup(site)[0])):
+        return None
     return site, tested[1]
 
 
 def status_outcomes(env: Env, test: cst.BaseExpression,
-                    out_param_site: Callable[[cst.Call], int | None]
+                    out_param_site: Callable[[cst.Call], int | None],
+                    lookup: SiteLookup | None = None
                     ) -> tuple[int, bool | None, bool | None] | None:
     """The out-parameter site a status check decides, and what each side means.
 
@@ -132,6 +167,8 @@ def status_outcomes(env: Env, test: cst.BaseExpression,
         if sites is None:
             return None
         op = comp.operator
+        if lookup is not None and _nonzero_success(lookup(sites)[0]):
+            return _bool_outcomes(sites, op, other)
         if isinstance(op, (cst.In, cst.NotIn)):
             if not isinstance(other, (cst.Tuple, cst.List, cst.Set)):
                 return None
@@ -150,6 +187,10 @@ def status_outcomes(env: Env, test: cst.BaseExpression,
         kind = _code_kind(other)
         if kind is None:
             return None
+        if kind and isinstance(op, cst.LessThan):
+            return sites, False, True  # ``hr < 0``: a failure HRESULT
+        if kind and isinstance(op, cst.GreaterThanEqual):
+            return sites, True, False  # ``hr >= 0``: S_OK or S_FALSE
         if isinstance(op, (cst.Equal, cst.Is)):
             return (sites, True, False) if kind else (sites, False, None)
         if isinstance(op, (cst.NotEqual, cst.IsNot)):
@@ -157,7 +198,44 @@ def status_outcomes(env: Env, test: cst.BaseExpression,
         return None
     subject = test.value if isinstance(test, cst.NamedExpr) else test
     sites = _status_sites(env, subject, out_param_site)
-    return None if sites is None else (sites, False, True)
+    if sites is None:
+        return None
+    if lookup is not None and _nonzero_success(lookup(sites)[0]):
+        return sites, True, False  # ``if OpenProcessToken(...)``: true on success
+    return sites, False, True
+
+
+def _bool_outcomes(site: int, op: cst.BaseCompOp, other: cst.BaseExpression
+                   ) -> tuple[int, bool | None, bool | None] | None:
+    """A BOOL (or count) status compared: ``== 0``/``== FALSE`` is true on failure,
+    ``!= 0`` on success; ``== TRUE``/``== 1`` is true on success."""
+    zero = (isinstance(other, cst.Integer) and other.value.strip("0_xXoObB") == ""
+            or final_name(other) in ("FALSE", "None", "NULL"))
+    one = (isinstance(other, cst.Integer) and other.value == "1"
+           or final_name(other) == "TRUE")
+    if zero and isinstance(op, cst.GreaterThan):
+        return site, True, False  # ``res > 0``
+    if not (zero or one):
+        return None
+    success_if_equal = one
+    if isinstance(op, (cst.Equal, cst.Is)):
+        return site, success_if_equal, not success_if_equal
+    if isinstance(op, (cst.NotEqual, cst.IsNot)):
+        return site, not success_if_equal, success_if_equal
+    return None
+
+
+def _refine_group(env: Env, site: int, non_null: bool, lookup: SiteLookup | None
+                  ) -> Env | None:
+    """``site`` and the sites acquired with it, known owned (or not acquired)."""
+    together = lookup(site)[1] if lookup is not None else ()
+    out: Env | None = _refine_site(env, site, non_null)
+    for other in together:
+        if out is None:
+            return None
+        if other != site:
+            out = _refine_site(out, other, non_null)
+    return out
 
 
 def _status_sites(env: Env, subject: cst.BaseExpression,
@@ -227,13 +305,18 @@ def _tested_name(test: cst.BaseExpression) -> tuple[str, bool] | None:
         return _tested_name(test.value)
     if isinstance(test, cst.Attribute) and dotted(test.value) == "self":
         return f"self.{test.attr.value}", True  # kept on ``self`` while constructing
+    if isinstance(test, cst.Attribute) and isinstance(test.value, cst.Name):
+        return dotted(test), True  # a structure member: ``pi.hProcess``
     if (isinstance(test, cst.Call) and dotted(test.func) == "bool" and len(test.args) == 1):
         return _tested_name(test.args[0].value)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comp = test.comparisons[0]
         other = comp.comparator
+        if isinstance(comp.operator, (cst.In, cst.NotIn)):
+            return _tested_in(test.left, comp.operator, other)
         null = (isinstance(other, cst.Name) and other.value in _NONE_LIKE
-                or isinstance(other, cst.Integer) and other.value == "0")
+                or isinstance(other, cst.Integer) and other.value == "0"
+                or _invalid_value(other))
         if not null:
             return None
         inner = _tested_name(test.left)
@@ -244,3 +327,49 @@ def _tested_name(test: cst.BaseExpression) -> tuple[str, bool] | None:
         if isinstance(comp.operator, (cst.IsNot, cst.NotEqual)):
             return inner
     return None
+
+
+def _tested_in(left: cst.BaseExpression, op: cst.BaseCompOp, other: cst.BaseExpression
+               ) -> tuple[str, bool] | None:
+    """``h in (None, INVALID_HANDLE_VALUE)``: true when the call failed."""
+    if not isinstance(other, (cst.Tuple, cst.List, cst.Set)) or not other.elements:
+        return None
+    if not all(_null_value(e.value) or _invalid_value(e.value) for e in other.elements):
+        return None
+    inner = _tested_name(left)
+    if inner is None:
+        return None
+    return (inner[0], not inner[1]) if isinstance(op, cst.In) else inner
+
+
+def _null_value(expr: cst.BaseExpression) -> bool:
+    return (isinstance(expr, cst.Name) and expr.value in _NONE_LIKE
+            or isinstance(expr, cst.Integer) and expr.value == "0")
+
+
+def _invalid_value(expr: cst.BaseExpression) -> bool:
+    """``INVALID_HANDLE_VALUE``, ``-1``, ``~0``, ``c_void_p(-1).value``, ``HANDLE(-1)``,
+    ``0xFFFFFFFF``."""
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "value":
+        expr = expr.value
+    if (isinstance(expr, cst.Call) and len(expr.args) == 1
+            and final_name(expr.func) in _INVALID_WRAPPERS):
+        expr = expr.args[0].value
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.expression, cst.Integer):
+        if isinstance(expr.operator, cst.Minus):
+            return expr.expression.value == "1"
+        return isinstance(expr.operator, cst.BitInvert) and expr.expression.value == "0"
+    if isinstance(expr, cst.Integer):
+        return expr.value.lower() in _ALL_ONES
+    return final_name(expr) in _INVALID_NAMES
+
+
+def _against_invalid(test: cst.BaseExpression) -> bool:
+    """Is ``test`` a comparison with an INVALID_HANDLE_VALUE form only?"""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return False
+    comp = test.comparisons[0]
+    if isinstance(comp.operator, (cst.In, cst.NotIn)):
+        elements = getattr(comp.comparator, "elements", ())
+        return bool(elements) and not any(_null_value(e.value) for e in elements)
+    return _invalid_value(comp.comparator)

@@ -26,6 +26,8 @@ closes one of its arguments when a flag is set (``DuplicateHandle(..., options)`
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from handlelint.dataflow.calls import EMPTY, CallEffects, LeakEvent, Site, Work, first_state
@@ -86,6 +88,13 @@ class ObjectMethods(CallEffects):
         closed = also_released(rule, [a.value for a in call.args if a.keyword is None])
         if closed is not None and closed < len(positional):
             self._close_source(call, info, positional[closed], work)
+        if (rule.also_releases_if_flag or rule.no_release_if_flag
+                or rule.new_handle_only_if_null_arg_index is not None):
+            # Decided here and by the resolver (``gives_nothing_new``), not again by the
+            # ctypes model, which leaves a flag it cannot read untracked.
+            rule = replace(rule, also_releases_if_flag=None, no_release_if_flag=None,
+                           new_handle_only_if_null_arg_index=None)
+            info = replace(info, acquire=rule)
         positions = handle_positions(rule)
         if len(positions) < 2:
             return super()._acquire_call(call, info, positional, shift, work)

@@ -71,6 +71,9 @@ class HandleTransfer(ObjectMethods):
         self.acquired_at: dict[int, set[int]] = {}
         self.shadows: dict[int, int] = {}
         self.shadow_of: dict[int, int] = {}
+        self._slots: dict[tuple[int, int], int] = {}
+        self.together: dict[int, tuple[int, ...]] = {}
+        self.structs: set[str] = set()
         self._line = 1
         self._node = 0
         #: Names read after each node (see :mod:`~handlelint.dataflow.liveness`), if known.
@@ -198,7 +201,8 @@ class HandleTransfer(ObjectMethods):
             truth = constant_truth(value_expr) if target.value in keys else None
             if truth is not None:
                 work.env.facts = work.env.facts | {(target.value, truth)}
-            derived = derived_null_check(work.env, value_expr, self._out_param_site)
+            derived = derived_null_check(work.env, value_expr, self._out_param_site,
+                                         self._site_lookup)
             if derived is not None:
                 work.env.derived = work.env.derived | {(target.value, *derived)}
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -301,7 +305,10 @@ class HandleTransfer(ObjectMethods):
         """
         kind = type(expr)
         if kind is cst.Name:
-            return work.env.names.get(expr.value, _EMPTY)  # type: ignore[attr-defined]
+            found = work.env.names.get(expr.value)  # type: ignore[attr-defined]
+            if found is None and self.structs and expr.value in self.structs:  # type: ignore
+                return self._members(expr.value, work)  # type: ignore[attr-defined]
+            return found or _EMPTY
         if kind in _LEAVES:
             return _EMPTY
         method = _EVAL.get(kind)
@@ -314,10 +321,22 @@ class HandleTransfer(ObjectMethods):
     def _e_call(self, expr: cst.Call, work: Work) -> frozenset[int]:
         return self._call(expr, work)
 
+    def _members(self, name: str, work: Work) -> frozenset[int]:
+        """``pi``: the handles its members hold (``pi.hProcess``, ``pi.hThread``)."""
+        prefix = name + "."
+        out: frozenset[int] = _EMPTY
+        for held, sites in work.env.names.items():
+            if held.startswith(prefix):
+                out |= sites
+        return out
+
     def _e_value(self, expr: cst.Attribute | cst.StarredElement | cst.Element,
                  work: Work) -> frozenset[int]:
         if self.owner_stores and type(expr) is cst.Attribute and _on_self(expr):
             return work.env.names.get(dotted(expr), _EMPTY)  # kept on ``self``
+        if (self.structs and type(expr) is cst.Attribute and type(expr.value) is cst.Name
+                and expr.value.value in self.structs):
+            return work.env.names.get(dotted(expr), _EMPTY)  # ``pi.hProcess``
         return self.eval(expr.value, work)
 
     def _e_subscript(self, expr: cst.Subscript, work: Work) -> frozenset[int]:
@@ -472,14 +491,18 @@ class HandleTransfer(ObjectMethods):
     def _refine(self, env: Env, test: cst.BaseExpression, side: bool,
                 key: str | None) -> Env | None:
         """The state on the ``side`` edge of a condition (see :mod:`.conditions`)."""
-        return refine(env, test, side, key, self._out_param_site)
+        return refine(env, test, side, key, self._out_param_site, self._site_lookup)
 
     def _out_param_site(self, call: cst.Call) -> int | None:
-        """The out-parameter site a call of this scope acquires, if it is one."""
+        """The out-parameter (or paired call) site a call of this scope acquires, if any."""
         site = self._site_of.get(id(call))
-        if site is not None and self.sites[site].rule.returns_via == "out_param":
+        if site is not None and self.sites[site].rule.returns_via in ("out_param", "paired"):
             return site
         return None
+
+    def _site_lookup(self, site: int) -> tuple[AcquireRule, tuple[int, ...]]:
+        """A site's rule, and the sites its call acquired with it."""
+        return self.sites[site].rule, self.together.get(site, ())
 
     def _report_exit(self, node: Node, env: Env) -> None:
         kind = {NodeKind.RETURN_EXIT: "return", NodeKind.END_EXIT: "end"}.get(node.kind, "raise")
