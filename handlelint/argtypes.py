@@ -102,7 +102,7 @@ class ArgtypesCheck(RestypeCheck):
 
     def findings(self) -> list[Finding]:
         """HDL008 at the first call of each function given a handle it has no type for."""
-        if not self.created:
+        if self.dynamic or not self.created:
             return []
         handles = self._handle_names()
         if not handles:

@@ -203,6 +203,8 @@ class Resolver:
         callers = {s.name.value for s in index.scopes if isinstance(s, cst.ClassDef)
                    and any(isinstance(f, cst.FunctionDef) and f.name.value == "__call__"
                            for f in s.body.body)}
+        #: (Making such a wrapper calls nothing: it is no call-through acquire.)
+        self._wrapper_classes = frozenset(callers)
         for _ in range(2):  # a second round sees names bound after their use
             for target, value in index.assigns:
                 name = dotted(target)
@@ -532,6 +534,8 @@ class Resolver:
         helper = final_name(call.func)
         if helper in _NOT_CALLERS or helper.startswith("assert") or helper == "call":
             return None  # mock assertions (``assert_called_once_with``) call nothing
+        if helper in self._wrapper_classes and isinstance(call.func, cst.Name):
+            return None  # ``Checked(user32.F)`` makes a wrapper, calls it later
         position = 1 if helper in _SECOND_ARGUMENT_CALLERS else 0
         if len(call.args) <= position or call.args[position].keyword is not None:
             return None

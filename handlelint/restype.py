@@ -69,6 +69,9 @@ class RestypeCheck:
         self.via_prototype: dict[str, bool] = {}
         #: Names bound once to another expression (for DLL objects and function aliases).
         self._bound: dict[str, cst.BaseExpression] = {}
+        #: The file hands the attribute to code that sets it (``restype=`` passed to a
+        #: factory): which functions get one is not known, so nothing is reported.
+        self.dynamic = False
         self._scan()
 
     def _scan(self) -> None:
@@ -99,6 +102,11 @@ class RestypeCheck:
                 self._note(target.value, value)
         for call in self.index.calls:
             args = call.args
+            if final_name(call.func) not in _PROTOTYPES and any(
+                    arg.keyword is not None and arg.keyword.value == self.ATTRIBUTE
+                    for arg in args):
+                # ``factory(dll, "F", restype=HWND)``: set by code this scan cannot follow.
+                self.dynamic = True
             if (final_name(call.func) == "setattr" and len(args) == 3
                     and isinstance(args[1].value, cst.SimpleString)
                     and args[1].value.evaluated_value == self.ATTRIBUTE):
@@ -213,6 +221,11 @@ class RestypeCheck:
                     return None
                 key = _string_of(args[1].value) or names.get(dotted(args[1].value))
                 return (self._dll_key(args[0].value), key) if key else None
+            if len(args) == 1 and args[0].keyword is None:
+                # ``CheckedCall(user32.F)``: a wrapper object given the function, whose
+                # ``restype`` is the function's (it forwards attributes, or it is not
+                # called the same way).
+                return self._function_key(args[0].value, names, depth + 1)
             return None
         name = dotted(expr)
         if name and name in self._bound:
@@ -288,6 +301,8 @@ class RestypeCheck:
         found = self._function_key(func, {})
         if found is not None and (found in self.ok or (None, found[1]) in self.ok):
             return True
+        if found is not None and found[0] is not None and found[0] in self.created:
+            return False  # ``checked = Checked(dll.F)``: a function of a DLL made here
         for target, value in self.index.assigns:
             if dotted(target) == name and isinstance(value, cst.Attribute):
                 if dotted(value.value) in self.created or self._creates_dll(value.value):
@@ -297,7 +312,7 @@ class RestypeCheck:
     def findings(self) -> list[Finding]:
         """HDL007 at the first call of each handle-returning function lacking a restype,
         per DLL object."""
-        if not self.created and not self.via_prototype:
+        if self.dynamic or not self.created and not self.via_prototype:
             return []
         reported: set[tuple[str, str]] = set()
         out = []
