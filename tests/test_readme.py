@@ -1,10 +1,12 @@
-"""The README stays true to the code: its codes table and its opening commands."""
+"""The README stays true to the code: its codes table, its pack table and its opening
+commands."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from handlelint.codes import CODES
+from handlelint.packs import all_packs
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TABLE_START = "<!-- codes table: generated from handlelint.codes.CODES"
@@ -56,3 +58,14 @@ def test_readme_shows_what_the_example_run_prints() -> None:
     text = README.read_text(encoding="utf-8")
     shown = text.split("exits with status **1**", 1)[1].split("```\n", 2)[1]
     assert shown.splitlines() == proc.stdout.splitlines()
+
+
+def test_the_readme_lists_every_rule_pack() -> None:
+    """The README's pack table names every pack with its page and its acquire count."""
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("| pack | calls from | acquiring entries |"):]
+    table = table[:table.index("\n\n")]
+    rows = {line.split("|")[1].strip(): line.split("|")[3].strip()
+            for line in table.splitlines()[2:]}
+    assert rows == {f"[{p.name}](docs/packs/{p.name}.md)": str(len(p.acquires))
+                    for p in all_packs()}
