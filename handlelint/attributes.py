@@ -31,6 +31,7 @@ class AttributeCheck:
         self.index = index
         self.resolver = resolver
         self.summaries = summaries
+        self._found: dict[str, list[tuple[str, cst.Call, CallInfo]]] | None = None
 
     def unreleased(self) -> dict[str, set[str]]:
         """Per class of the file: the attributes it stores a handle on but never releases
@@ -53,7 +54,13 @@ class AttributeCheck:
         return out
 
     def _unreleased(self) -> dict[str, list[tuple[str, cst.Call, CallInfo]]]:
-        """Per class: the stores (attribute, acquiring call) no method of its family releases."""
+        """Per class: the stores (attribute, acquiring call) no method of its family
+        releases (computed once; :meth:`unreleased` and :meth:`findings` both ask)."""
+        if self._found is None:
+            self._found = self._compute()
+        return self._found
+
+    def _compute(self) -> dict[str, list[tuple[str, cst.Call, CallInfo]]]:
         classes: dict[str, list[cst.FunctionDef]] = {}
         for (cls, _), method in self.summaries.methods.items():
             classes.setdefault(cls, []).append(method)
@@ -67,17 +74,23 @@ class AttributeCheck:
             owned = self.summaries.ownership.get(cls)
             if owned is not None:  # through properties, getattr and aliases too
                 released |= owned.released
-        family = self._families(set(classes))
+        family = self._families({cls for cls, stored in stored_by.items() if stored})
         out: dict[str, list[tuple[str, cst.Call, CallInfo]]] = {}
         for cls, stored in stored_by.items():
+            if not stored:
+                out[cls] = []
+                continue
             released = set().union(*(released_by.get(c, set()) for c in family[cls]))
             out[cls] = [(attr, call, info) for attr, call, info in stored
                         if attr not in released and info.acquire is not None]
         return out
 
     def _families(self, classes: set[str]) -> dict[str, set[str]]:
-        """Per class of the file: itself, its bases and its subclasses among the file's
-        classes (a release in any of them counts: inherited, or the base's contract)."""
+        """Per class of ``classes``: itself, its bases and its subclasses among the file's
+        classes (a release in any of them counts: inherited, or the base's contract).
+
+        Subclasses come from an index built once from every class's ancestors, so the
+        work is the size of the hierarchy, not the square of the number of classes."""
         bases: dict[str, set[str]] = {}
         for scope in self.index.scopes:
             if isinstance(scope, cst.ClassDef):
@@ -95,12 +108,11 @@ class AttributeCheck:
             return found
 
         up = {cls: ancestors(cls) for cls in bases}
-        family: dict[str, set[str]] = {}
-        for cls in classes | set(bases):
-            related = {cls} | up.get(cls, set())
-            related |= {other for other, above in up.items() if cls in above}
-            family[cls] = related
-        return family
+        below: dict[str, set[str]] = {}
+        for cls, above in up.items():
+            for base in above:
+                below.setdefault(base, set()).add(cls)
+        return {cls: {cls} | up.get(cls, set()) | below.get(cls, set()) for cls in classes}
 
     def _read_method(self, method: cst.FunctionDef,
                      stored: list[tuple[str, cst.Call, CallInfo]], released: set[str]) -> None:
