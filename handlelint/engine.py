@@ -30,13 +30,20 @@ import os
 from handlelint.config import Config
 from handlelint.findings import Finding
 from handlelint.prefilter import mentions_tracked_name
-from handlelint.packs import configured_acquires, engine_table, mentions_win32_dll, win32_dlls
+from handlelint.packs import (
+    MODELLED, configured_acquires, engine_table, mentions_win32_dll, win32_dlls)
 from handlelint.project.layout import find_root
 from handlelint.project.vocabulary import mentions, vocabulary
 from handlelint.pywin32 import mentions_module
 from handlelint.records import AcquireRule, ReleaseRule
 from handlelint.rules import RuleTable, with_configured
 from handlelint.source import SourceError, decode, run_with_big_stack
+
+
+#: The prefilter looks only for the words of the packs the engine enforces: a file that
+#: mentions only a Win32 name would be parsed for no finding while those packs are not
+#: modelled (see README, Performance). False: the words of every enabled pack.
+PREFILTER_ENFORCED = True
 
 
 def table_for(config: Config, win32: bool = True) -> RuleTable:
@@ -76,8 +83,9 @@ def _with_rules(packs: tuple[str, ...] | None, pairs: tuple[tuple[str, tuple[str
 
 
 def passes_prefilter(data: bytes, config: Config, path: str = "") -> bool:
-    """Does ``data`` mention "clusapi" or a tracked name (the table's or configured), or,
-    for a file of a project, a name its handle code defines (see
+    """Does ``data`` mention a word of the enabled packs (a DLL or module name in any
+    case, a function or type name), a configured name, or, for a file of a project, a
+    name its handle code defines (see :mod:`~handlelint.prefilter` and
     :mod:`~handlelint.project.vocabulary`)?"""
     return _mentions_tracked(data, config) or in_project_vocabulary(data, config, path)
 
@@ -87,21 +95,34 @@ def in_project_vocabulary(data: bytes, config: Config, path: str) -> bool:
     root = find_root(os.path.dirname(os.path.abspath(path))) if path else None
     if root is None or not os.path.isfile(path):
         return False
-    words = vocabulary(root, repr(config), lambda text: _mentions_tracked(text, config))
+    words = vocabulary(root, repr(config),
+                       lambda text: _mentions_tracked(text, config, enforced=True))
     return mentions(data, words)
 
 
-def _mentions_tracked(data: bytes, config: Config) -> bool:
+def searched_packs(selected: tuple[str, ...] | None, enforced: bool = PREFILTER_ENFORCED
+                   ) -> tuple[str, ...] | None:
+    """The packs whose words the prefilter looks for: the enabled ones (``selected``,
+    None: all), or only the enforced pack whose names count alone (clusapi: the Win32
+    ctypes packs match only through a DLL object, :func:`handlelint.packs.mentions_win32_dll`)."""
+    if not enforced:
+        return selected
+    return tuple(p for p in MODELLED[:1] if selected is None or p in selected)
+
+
+def _mentions_tracked(data: bytes, config: Config, enforced: bool = PREFILTER_ENFORCED
+                      ) -> bool:
     if mentions_module(data, config.rules):  # pywin32, winreg, _winapi: their imports
         return True
     extra = frozenset(config.releasers) | frozenset(config.dll_names)
-    lowered = data.lower()
+    # The rule table is loaded only for configured rules; the packs' words come from
+    # the prefilter's own generated list.
+    table = table_for(config, False) if config.acquire else None
+    if mentions_tracked_name(data, table, extra, packs=searched_packs(config.rules, enforced)):
+        return True
+    # A Win32 ctypes entry matches only through a DLL object of its DLL.
     dlls = win32_dlls(config.rules)
-    if not (extra or config.acquire) and b"clus" not in lowered:
-        # The common case: decided before the rule table is even loaded.
-        return mentions_win32_dll(lowered, dlls)
-    return (mentions_tracked_name(data, table_for(config, False), extra, lowered=lowered)
-            or mentions_win32_dll(lowered, dlls))
+    return bool(dlls) and mentions_win32_dll(data.lower(), dlls)
 
 
 def check_source(source: str | bytes, path: str = "<string>", config: Config | None = None,

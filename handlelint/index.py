@@ -50,17 +50,23 @@ class ModuleIndex:
     assign_scope: dict[int, Scope] = field(default_factory=dict)
     #: ``from m import name [as alias]``: (bound name, imported name).
     imports: list[tuple[str, str]] = field(default_factory=list)
+    #: id(statement) -> the calls it owns (not those of statements nested in it), in
+    #: source order; id(call) -> the statement that owns it (for lazy call positions).
+    owned_calls: dict[int, list[cst.Call]] = field(default_factory=dict)
+    call_statement: dict[int, cst.CSTNode] = field(default_factory=dict)
 
 
 def index_module(module: cst.Module) -> ModuleIndex:
     """Walk ``module`` once and return its :class:`ModuleIndex`."""
     index = ModuleIndex(module)
-    stack: list[tuple[cst.CSTNode, tuple[Scope, ...]]] = [(module, (module,))]
+    index.owned_calls[id(module)] = []  # no call is outside a statement; for the types
+    stack: list[tuple[cst.CSTNode, tuple[Scope, ...], cst.CSTNode]] = [(module, (module,), module)]
+    owned, owner_of = index.owned_calls, index.call_statement
     mentioned: dict[int, set[str]] = {}
     bound: dict[int, set[str]] = {}
     nested: list[tuple[Scope, tuple[Scope, ...]]] = []
     while stack:
-        node, chain = stack.pop()
+        node, chain, owner = stack.pop()
         kind = type(node)
         if kind is cst.Name:
             if len(chain) > 1:
@@ -72,11 +78,15 @@ def index_module(module: cst.Module) -> ModuleIndex:
         if kind is cst.Call:
             index.calls.append(node)  # type: ignore[arg-type]
             index.call_scope[id(node)] = chain[-1]
+            owned[id(owner)].append(node)  # type: ignore[arg-type]
+            owner_of[id(node)] = owner
         elif kind in _STATEMENTS:
             index.statements.append(node)
+            owned[id(node)] = []
+            owner = node
             _note_statement(index, node, chain[-1])
         if kind is cst.Attribute:
-            stack.append((node.value, chain))  # type: ignore[attr-defined]
+            stack.append((node.value, chain, owner))  # type: ignore[attr-defined]
             continue
         inner = chain
         if kind in _SCOPES:
@@ -89,7 +99,7 @@ def index_module(module: cst.Module) -> ModuleIndex:
                 index.scopes.append(node)
         kids = children(node)
         kids.reverse()
-        stack.extend((kid, inner) for kid in kids)
+        stack.extend((kid, inner, owner) for kid in kids)
     _captures(index, nested, mentioned, bound)
     return index
 

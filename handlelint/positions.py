@@ -2,34 +2,43 @@
 
 libcst computes positions by generating the whole module's code again
 (``PositionProvider`` costs about two parses). Python's ``ast`` of the same text, which
-the engine has anyway from its pre-check, carries positions for free. Statements and
-calls correspond one to one between the two trees, and both lists come out in source
-order (libcst by a source-ordered walk, ``ast`` by sorting on start position, outer
-node first), so zipping them gives each libcst node its position. Each pair is
-verified (statement kind, callee name); on any mismatch, or where the running
-interpreter's ``ast`` rejects syntax libcst accepts, the index falls back to libcst's
-own ``PositionProvider``, which is slower but always right (its character columns are
-turned into the same UTF-8 offsets).
+the engine has anyway from its pre-check, carries positions for free. Statements
+correspond one to one between the two trees, and both lists come out in source order
+(libcst's by the index's source-ordered walk, ``ast``'s by a walk that descends only
+into statement bodies, in the order of their fields), so zipping them gives each libcst
+statement its position; each pair is verified by kind.
+
+Calls are placed lazily, one statement at a time, and only for the statements whose
+calls are asked about (acquiring calls and findings: a few per file): the calls a
+statement owns itself (not those of the statements nested in its body) correspond one
+to one too, sorted by start position on the ``ast`` side, verified by callee name.
+
+On any mismatch, or where the running interpreter's ``ast`` rejects syntax libcst
+accepts, the positions fall back to libcst's own ``PositionProvider``, slower but always
+right (its character columns turned into the same UTF-8 offsets).
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from handlelint.syntax import final_name
-from handlelint.walk import preorder
+from handlelint.syntax import final_name, subclasses
+from handlelint.walk import children
 
 Pos = tuple[int, int]
 
 _STATEMENTS = (cst.BaseSmallStatement, cst.BaseCompoundStatement)
+_STATEMENT_TYPES = subclasses(cst.BaseSmallStatement) | subclasses(cst.BaseCompoundStatement)
 _AST_KIND = {
     "AsyncFunctionDef": "FunctionDef", "AsyncFor": "For", "AsyncWith": "With",
     "Delete": "Del", "TypeAlias": "TypeAlias",
 }
+#: Fields of ``ast`` statements that hold nested statements (in source order).
+_BODIES = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
 def _ast_callee(func: ast.expr) -> str:
@@ -45,25 +54,78 @@ def _sort_key(node: ast.AST) -> tuple[int, int, int, int]:
             -(node.end_lineno or 0), -(node.end_col_offset or 0))  # type: ignore[attr-defined]
 
 
-def _ast_statements_and_calls(tree: ast.Module) -> tuple[list[ast.stmt], list[ast.Call]]:
-    """Every statement and call of ``tree`` (an iterative walk, faster than ``ast.walk``)."""
-    stmts: list[ast.stmt] = []
-    calls: list[ast.Call] = []
-    stack: list[ast.AST] = [tree]
-    call, stmt, node_type = ast.Call, ast.stmt, ast.AST
+def _ast_statements(tree: ast.Module) -> list[ast.stmt]:
+    """Every statement of ``tree`` in source order, by a walk of statement bodies only
+    (``except`` handlers and ``case`` blocks hold bodies too)."""
+    out: list[ast.stmt] = []
+    stack: list[ast.AST] = list(reversed(tree.body))
+    stmt = ast.stmt
     while stack:
         node = stack.pop()
+        if isinstance(node, stmt):
+            out.append(node)
+        nested: list[ast.AST] = []
+        for name in _BODIES:
+            value = getattr(node, name, None)
+            if value:
+                nested.extend(value)
+        nested.reverse()
+        stack.extend(nested)
+    return out
+
+
+def _ast_own_calls(statement: ast.stmt) -> list[ast.Call]:
+    """The calls of ``statement`` outside the statements nested in it, in source order."""
+    todo: list[ast.AST] = []
+    for name in statement._fields:
+        value = getattr(statement, name, None)
+        if name in ("body", "orelse", "finalbody"):
+            continue
+        if name == "handlers":  # the ``except`` clauses' types, not their bodies
+            todo.extend(h.type for h in value or () if h.type is not None)
+        elif name == "cases":  # the patterns and guards, not the case bodies
+            for case in value or ():
+                todo.append(case.pattern)
+                if case.guard is not None:
+                    todo.append(case.guard)
+        elif isinstance(value, list):
+            todo.extend(v for v in value if isinstance(v, ast.AST))
+        elif isinstance(value, ast.AST):
+            todo.append(value)
+    calls: list[ast.Call] = []
+    call, node_type = ast.Call, ast.AST
+    while todo:
+        node = todo.pop()
         if isinstance(node, call):
             calls.append(node)
-        elif isinstance(node, stmt):
-            stmts.append(node)
         for name in node._fields:
             value = getattr(node, name, None)
             if isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, node_type))
+                todo.extend(v for v in value if isinstance(v, node_type))
             elif isinstance(value, node_type):
-                stack.append(value)
-    return stmts, calls
+                todo.append(value)
+    calls.sort(key=_sort_key)
+    return calls
+
+
+def statement_calls(statements: Iterable[cst.CSTNode]) -> dict[int, list[cst.Call]]:
+    """Per statement, the calls it owns itself, in source order (for modules not indexed
+    by :mod:`handlelint.index`)."""
+    owned: dict[int, list[cst.Call]] = {}
+    for statement in statements:
+        calls = owned.setdefault(id(statement), [])
+        stack = children(statement)
+        stack.reverse()
+        while stack:
+            node = stack.pop()
+            if type(node) in _STATEMENT_TYPES:
+                continue
+            if type(node) is cst.Call:
+                calls.append(node)
+            kids = children(node)
+            kids.reverse()
+            stack.extend(kids)
+    return owned
 
 
 class Positions:
@@ -71,42 +133,57 @@ class Positions:
 
     def __init__(self, tree: ast.Module | None, module: cst.Module,
                  cst_stmts: Sequence[cst.CSTNode] | None = None,
-                 cst_calls: Sequence[cst.Call] | None = None) -> None:
-        """Index ``module``; pass its statements and calls in source order if known."""
+                 cst_calls: Sequence[cst.Call] | None = None,
+                 owned_calls: dict[int, list[cst.Call]] | None = None,
+                 call_statement: dict[int, cst.CSTNode] | None = None) -> None:
+        """Index ``module``; pass its statements in source order, and for each call the
+        statement that owns it and for each statement the calls it owns, if known."""
+        self._module = module
         self._pos: dict[int, Pos] = {}
         self._keep: list[cst.CSTNode] = []
-        if cst_stmts is None or cst_calls is None:
-            cst_stmts, cst_calls = [], []
-            for node in preorder(module):
-                if isinstance(node, cst.Call):
-                    cst_calls.append(node)
-                elif isinstance(node, _STATEMENTS):
-                    cst_stmts.append(node)
-        if tree is None or not self._align(tree, cst_stmts, cst_calls):
-            self._fallback(module)
+        self._ast_of: dict[int, ast.stmt] = {}
+        self._done: set[int] = set()
+        self._fallen = False
+        if cst_stmts is None or owned_calls is None or call_statement is None:
+            cst_stmts = [n for n in _preorder(module) if type(n) in _STATEMENT_TYPES]
+            owned_calls = statement_calls(cst_stmts)
+            call_statement = {id(c): s for s in cst_stmts for c in owned_calls[id(s)]}
+        self._owned = owned_calls
+        self._owner = call_statement
+        if tree is None or not self._align(tree, cst_stmts):
+            self._fallback()
 
-    def _align(self, tree: ast.Module, cst_stmts: Sequence[cst.CSTNode],
-               cst_calls: Sequence[cst.Call]) -> bool:
-        ast_stmts, ast_calls = _ast_statements_and_calls(tree)
-        if len(cst_stmts) != len(ast_stmts) or len(cst_calls) != len(ast_calls):
+    def _align(self, tree: ast.Module, cst_stmts: Sequence[cst.CSTNode]) -> bool:
+        ast_stmts = _ast_statements(tree)
+        if len(cst_stmts) != len(ast_stmts):
             return False
-        ast_stmts.sort(key=_sort_key)
-        ast_calls.sort(key=_sort_key)
         pos = self._pos
+        ast_of = self._ast_of
         for c, a in zip(cst_stmts, ast_stmts):
             kind = type(a).__name__
             if _AST_KIND.get(kind, kind) != type(c).__name__:
                 return False
             pos[id(c)] = (a.lineno, a.col_offset)
-        for cc, ac in zip(cst_calls, ast_calls):
-            if final_name(cc.func) != _ast_callee(ac.func):
-                return False
-            pos[id(cc)] = (ac.lineno, ac.col_offset)
-        self._keep = [*cst_stmts, *cst_calls]
+            ast_of[id(c)] = a
+        self._keep = list(cst_stmts)
         return True
 
-    def _fallback(self, module: cst.Module) -> None:
+    def _place_calls(self, statement: cst.CSTNode) -> None:
+        """Position the calls ``statement`` owns (once)."""
+        self._done.add(id(statement))
+        mine = self._owned.get(id(statement), [])
+        theirs = _ast_own_calls(self._ast_of[id(statement)])
+        if len(mine) != len(theirs) or any(
+                final_name(c.func) != _ast_callee(a.func) for c, a in zip(mine, theirs)):
+            self._fallback()
+            return
+        for c, a in zip(mine, theirs):
+            self._pos[id(c)] = (a.lineno, a.col_offset)
+
+    def _fallback(self) -> None:
+        self._fallen = True
         self._pos.clear()
+        module = self._module
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         lines = module.code.splitlines()
         for node, rng in wrapper.resolve(PositionProvider).items():
@@ -120,9 +197,27 @@ class Positions:
 
     def get(self, node: cst.CSTNode) -> Pos | None:
         """The position of a statement or call, or None for other nodes."""
-        return self._pos.get(id(node))
+        found = self._pos.get(id(node))
+        if found is None and not self._fallen:
+            owner = self._owner.get(id(node))
+            if owner is not None and id(owner) not in self._done:
+                self._place_calls(owner)
+                found = self._pos.get(id(node))
+        return found
 
     def line(self, node: cst.CSTNode, default: int = 1) -> int:
         """The line of a statement or call, or ``default``."""
-        found = self._pos.get(id(node))
+        found = self.get(node)
         return found[0] if found else default
+
+
+def _preorder(root: cst.CSTNode) -> list[cst.CSTNode]:
+    out: list[cst.CSTNode] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        kids = children(node)
+        kids.reverse()
+        stack.extend(kids)
+    return out

@@ -1,91 +1,226 @@
-"""The prefilter: a file whose text mentions no tracked name is never parsed.
+"""The prefilter: a file whose text mentions none of the vocabulary is never parsed.
 
-The question is answered by a few whole-text searches in C (``bytes.find`` over a fixed
-vocabulary), never by a Python loop over every place a common word occurs, so a file
-holding a million "cluster" words costs a few passes over its bytes:
+The vocabulary is the union, over the enabled rule packs (all of them by default), of
 
-1. "clus" in any case (the text lowered once): every name of the packaged table holds
-   it, so without configured names most files stop here;
-2. "clusapi" in any case: a DLL object, a ``PCLUSAPI_*`` typedef or a receiver such as
-   ``self._clusapi`` (the resolver accepts it in any case);
-3. the *anchors* of the vocabulary, case-sensitive, in one regular expression: the
-   spellings of "clus" inside the names ("Clus" in ``OpenCluster``, "CLUS" in
-   ``PCLUSTER_REG_CLOSE_BATCH``). API names are matched exactly by the resolver, so a
-   lower-case "cluster" can never be one; only where an anchor occurs is the
-   identifier around it compared with the names (a file full of ``ClusterManager``
-   pays per occurrence, one full of "cluster" does not);
-4. configured names that hold no "clus", by one word pattern.
+* their **sources**: the DLL and module names (``clusapi``, ``kernel32``, ``win32api``,
+  ``winreg``, ...), found in any case and anywhere (``self._clusapi``,
+  ``"KERNEL32.DLL"``), as the resolver finds DLL objects;
+* their **names**: every acquire and release function (aliases included), typedef, and
+  the Python types of pywin32 and winreg objects (``PyHANDLE``), found as whole
+  identifiers in their own case, as the resolver matches API names. A name that is an
+  ordinary word (no capital, digit or underscore after its first letter: ``socket``,
+  ``accept``, the ``Close`` method) counts only through its pack's source, which every
+  call of it needs (names alone never make a tracked call);
+
+plus the configured names (acquires, releases, releasers, DLL names), as whole identifiers.
+The words of every pack are generated into ``data/vocabulary.txt`` (``tests/test_prefilter.py``
+keeps it in sync), so checking a file never parses the Win32 table.
+
+Every step is a whole-text operation in C, never a Python loop over the places a word
+occurs, so a file holding a million "cluster" words costs about two reads of it:
+
+1. one pass of ``bytes.translate`` deletes every byte that no word can do without (what
+   is left are the capitals, and the bytes of step 2 in both cases): a text left empty
+   mentions no word, which settles most large files of ordinary words;
+2. one lower-case copy of the text; the sources, in groups under the rarest byte each
+   of them holds (``3`` for ``kernel32`` and the other ``...32`` names, ``p`` for
+   ``clusapi``, ``w`` for ``winreg``, ...): one ``memchr`` per group in the copy, and a
+   substring search per source only in a group whose byte occurs;
+3. the capitalised names, only where the text has a capital letter at all (the copy
+   differs from the text: one ``memcmp``): one regular-expression pass collects the
+   capitalised identifiers, and a set intersection (in C) compares them with the names;
+4. the other configured names, by one word-bounded pattern.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
+from typing import Iterable
 
-from handlelint.rules import RuleTable
+from handlelint.rules import RuleTable, read_data
 
-_IDENTIFIER = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-
-
-@functools.lru_cache(maxsize=8)
-def _vocabulary(names: frozenset[str]
-                ) -> tuple[re.Pattern[bytes], frozenset[bytes], re.Pattern[bytes] | None]:
-    """The anchors' pattern, the "clus" names (exact bytes), a word pattern for the others."""
-    clus = frozenset(n.encode("utf-8") for n in names if "clus" in n.lower())
-    anchors = sorted({word[word.lower().find(b"clus"):][:4] for word in clus})
-    anchored = re.compile(b"|".join(re.escape(a) for a in anchors) or b"(?!)")
-    others = sorted(n for n in names if "clus" not in n.lower())
-    if not others:
-        return anchored, clus, None
-    alternation = b"|".join(re.escape(n.encode("utf-8")) for n in others)
-    return anchored, clus, re.compile(rb"\b(?:" + alternation + rb")\b")
+#: The generated file of every pack's words (see :func:`render_vocabulary`).
+VOCABULARY_FILE = "vocabulary.txt"
+#: Identifiers that start with a capital letter (those of the names are matched exactly).
+_CAPITALISED = re.compile(rb"[A-Z][A-Za-z0-9_]*")
+_CAPITALISED_NAME = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
+#: Bytes to group the sources under, rarest in Python code first.
+_RARITY = b"qzjx9876540321kvwybgfmpucdhlrsianote_"
 
 
-@functools.lru_cache(maxsize=8)
-def _firsts(anchors: re.Pattern[bytes]) -> tuple[bytes, ...]:
-    """The first bytes of the anchors ("C" for the packaged names): one ``memchr`` each
-    tells whether the anchors' pass is needed at all."""
-    return tuple(sorted({a[:1] for a in anchors.pattern.split(b"|")}))
+def is_ordinary_word(name: str) -> bool:
+    """``socket``, ``Close``: no capital, digit or underscore after the first letter."""
+    return name[1:].isalpha() and name[1:].islower()
 
 
-def _anchored_word(data: bytes, anchors: re.Pattern[bytes], names: frozenset[bytes]) -> bool:
-    """Is some identifier holding an anchor one of ``names``?"""
-    size = len(data)
-    end = 0
-    for match in anchors.finditer(data):
-        start = match.start()
-        if start < end:
-            continue  # inside the identifier just compared
-        end = match.end()
-        while start > 0 and data[start - 1] in _IDENTIFIER:
-            start -= 1
-        while end < size and data[end] in _IDENTIFIER:
-            end += 1
-        if data[start:end] in names:
+@dataclass(frozen=True)
+class PackWords:
+    """The words one pack contributes to the vocabulary."""
+
+    sources: frozenset[str]
+    names: frozenset[str]
+
+
+def pack_words(sources: Iterable[str], names: Iterable[str]) -> PackWords:
+    """A pack's words from its DLL or module names and its function and type names."""
+    found_sources: set[str] = set()
+    found_names: set[str] = set()
+    for source in sources:
+        if source.islower() or not any(c.isalpha() for c in source):
+            found_sources.add(source.lower())
+        else:  # a Python type of the pack's objects: a name, in its own case
+            found_names.add(source)
+    for name in names:
+        final = name.rsplit(".", 1)[-1]
+        if final and not is_ordinary_word(final):
+            found_names.add(final)
+    return PackWords(frozenset(found_sources), frozenset(found_names))
+
+
+def render_vocabulary() -> str:
+    """The text of ``data/vocabulary.txt``: one ``pack kind word`` line per word."""
+    from handlelint.packs import all_packs  # parses the Win32 table: only to generate
+
+    lines = ["# The prefilter's words of every rule pack: pack, kind (source or name), word.",
+             "# Generated from the packaged tables by tests/test_prefilter.py; do not edit."]
+    for pack in all_packs():
+        names: list[str] = []
+        for acquire in pack.acquires:
+            names += [*acquire.names, *acquire.release]
+            names += [acquire.typedef] if acquire.typedef else []
+        for release in pack.releases:
+            names += list(release.names)
+            names += [release.typedef] if release.typedef else []
+        words = pack_words(pack.sources, names)
+        lines += [f"{pack.name} source {w}" for w in sorted(words.sources)]
+        lines += [f"{pack.name} name {w}" for w in sorted(words.names)]
+    return "\n".join(lines) + "\n"
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged_words() -> dict[str, PackWords]:
+    """Every pack's words, read from the generated file."""
+    sources: dict[str, set[str]] = {}
+    names: dict[str, set[str]] = {}
+    for line in read_data(VOCABULARY_FILE).splitlines():
+        if not line or line.startswith("#"):
+            continue
+        pack, kind, word = line.split()
+        sources.setdefault(pack, set())
+        names.setdefault(pack, set())
+        (sources if kind == "source" else names)[pack].add(word)
+    return {p: PackWords(frozenset(sources[p]), frozenset(names[p])) for p in sources}
+
+
+def packs_words(packs: tuple[str, ...] | None) -> PackWords:
+    """The words of the packs ``packs`` (None: every pack)."""
+    every = _packaged_words()
+    chosen = [w for p, w in every.items() if packs is None or p in packs]
+    return PackWords(frozenset().union(*(w.sources for w in chosen)),
+                     frozenset().union(*(w.names for w in chosen)))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words, prepared for the search of the module docstring."""
+
+    #: (a byte, the lower-case sources holding it): a group is searched only where its
+    #: byte occurs.
+    groups: tuple[tuple[bytes, tuple[bytes, ...]], ...]
+    #: Names that are capitalised identifiers, matched exactly.
+    capitalised: frozenset[bytes]
+    #: Every other name, as one word-bounded pattern (None: no such name).
+    others: re.Pattern[bytes] | None
+    #: Lower-case substrings one of which every capitalised name holds ("clus" for the
+    #: clusapi names), searched before the identifiers are collected (None: too many).
+    name_gate: tuple[bytes, ...] | None
+    #: The bytes no word can do without (the groups' bytes in both cases, the capitals,
+    #: the other names' first bytes): ``bytes.translate`` deletes every other byte in
+    #: one pass, and a text left empty mentions no word.
+    uninteresting: bytes
+
+
+def _groups(sources: Iterable[str]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """Group the sources under the rarest byte (in Python code) each of them holds, so
+    that a text lacking that byte skips the whole group with one ``memchr``."""
+    groups: dict[bytes, list[bytes]] = {}
+    for source in sorted({s.lower().encode("utf-8") for s in sources}):
+        held = [b for b in _RARITY if b in source]
+        key = bytes([min(held, key=_RARITY.index)]) if held else source[:1]
+        groups.setdefault(key, []).append(source)
+    return tuple((key, tuple(group)) for key, group in groups.items())
+
+
+@functools.lru_cache(maxsize=16)
+def vocabulary(sources: frozenset[str], names: frozenset[str]) -> Vocabulary:
+    """The :class:`Vocabulary` of these sources and names (cached)."""
+    capitalised = frozenset(n.encode("utf-8") for n in names if _CAPITALISED_NAME.match(n))
+    others = sorted(n.encode("utf-8") for n in names if not _CAPITALISED_NAME.match(n))
+    pattern = None
+    if others:
+        alternation = b"|".join(re.escape(n) for n in others)
+        pattern = re.compile(rb"(?<![\w.])(?:" + alternation + rb")(?![\w])")
+    groups = _groups(sources)
+    needed = {b for key, _ in groups for b in (key.lower() + key.upper())}
+    needed |= set(range(ord("A"), ord("Z") + 1)) if capitalised else set()
+    needed |= {b for n in others for b in (n[:1].lower() + n[:1].upper())}
+    return Vocabulary(groups, capitalised, pattern, _cover(capitalised),
+                      bytes(b for b in range(256) if b not in needed))
+
+
+def _cover(names: frozenset[bytes], size: int = 4, most: int = 4
+           ) -> tuple[bytes, ...] | None:
+    """At most ``most`` lower-case substrings of ``size`` bytes, one of which every name
+    holds (greedy set cover), or None when more are needed."""
+    todo = {n.lower() for n in names}
+    chosen: list[bytes] = []
+    while todo:
+        counts: dict[bytes, int] = {}
+        for name in todo:
+            for gram in {name[i:i + size] for i in range(max(1, len(name) - size + 1))}:
+                counts[gram] = counts.get(gram, 0) + 1
+        if len(chosen) == most:
+            return None
+        best = max(sorted(counts), key=lambda g: counts[g])
+        chosen.append(best)
+        todo = {n for n in todo if best not in n}
+    return tuple(chosen)
+
+
+def mentions(data: bytes, words: Vocabulary, *, lowered: bytes | None = None) -> bool:
+    """Does ``data`` mention a word of ``words``? ``lowered``: ``data.lower()`` if known."""
+    if not data.translate(None, words.uninteresting):
+        return False
+    low = data.lower() if lowered is None else lowered
+    for byte, group in words.groups:
+        if byte in low and any(source in low for source in group):
             return True
-    return False
+    if (words.capitalised and low != data
+            and (words.name_gate is None or any(g in low for g in words.name_gate))
+            and not words.capitalised.isdisjoint(_CAPITALISED.findall(data))):
+        return True
+    return words.others is not None and words.others.search(data) is not None
 
 
 def mentions_clus(data: bytes) -> bool:
-    """The first, cheapest question: does "clus" appear at all, in any case?
-
-    Every name of the packaged table contains it (``tests/test_prefilter.py`` checks),
-    so without configured names a file that fails this test mentions nothing tracked.
-    """
+    """Does "clus" appear at all, in any case (every clusapi name holds it)?"""
     return b"clus" in data.lower()
 
 
-def mentions_tracked_name(data: bytes, table: RuleTable, extra: frozenset[str] = frozenset(),
-                          *, lowered: bytes | None = None) -> bool:
-    """Does ``data`` contain "clusapi" (any case) or a name the analysis tracks?
+def mentions_tracked_name(data: bytes, table: RuleTable | None = None,
+                          extra: frozenset[str] = frozenset(), *,
+                          lowered: bytes | None = None,
+                          packs: tuple[str, ...] | None = None) -> bool:
+    """Does ``data`` mention a word of the packs ``packs`` (None: all), a name of
+    ``table`` (its configured names) or one of ``extra`` (releasers, DLL names)?"""
+    names = table.tracked_names if table is not None else frozenset()
+    return mentions(data, _assembled(packs, extra, names), lowered=lowered)
 
-    ``lowered`` is ``data.lower()`` when the caller has it already.
-    """
-    anchors, clus, others = _vocabulary(table.tracked_names | extra)
-    low = data.lower() if lowered is None else lowered
-    if b"clusapi" in low:
-        return True
-    if (clus and b"clus" in low and any(a[:1] in data for a in _firsts(anchors))
-            and _anchored_word(data, anchors, clus)):
-        return True
-    return others is not None and others.search(data) is not None
+
+@functools.lru_cache(maxsize=16)
+def _assembled(packs: tuple[str, ...] | None, extra: frozenset[str],
+               names: frozenset[str]) -> Vocabulary:
+    words = packs_words(packs)
+    return vocabulary(words.sources, words.names | extra | names)

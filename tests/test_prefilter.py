@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from handlelint.config import Config
-from handlelint.engine import table_for
-from handlelint.prefilter import mentions_clus, mentions_tracked_name
+from handlelint.engine import passes_prefilter, searched_packs, table_for
+from handlelint.packs import MODELLED
+from handlelint.prefilter import (
+    VOCABULARY_FILE, mentions, mentions_clus, mentions_tracked_name, packs_words,
+    render_vocabulary, vocabulary)
 from handlelint.rules import packaged_table
 
 
@@ -55,3 +62,78 @@ def test_a_text_full_of_cluster_words_is_skipped() -> None:
     data = b"state = cluster_state(cluster, 'cluster')  # Cluster\n" * 20_000
     assert not mentions_tracked_name(data, table)
     assert mentions_tracked_name(data + b"h = OpenCluster(None)\n", table)
+
+
+# -- the vocabulary of every pack ---------------------------------------------------------
+
+VOCABULARY_PATH = Path(__file__).resolve().parent.parent / "handlelint" / "data" / VOCABULARY_FILE
+
+
+def test_vocabulary_file_in_sync() -> None:
+    """``data/vocabulary.txt`` is generated from the packs (``python -m tests.test_prefilter``
+    writes it)."""
+    assert VOCABULARY_PATH.read_text(encoding="utf-8") == render_vocabulary()
+
+
+def test_every_pack_has_words() -> None:
+    words = packs_words(None)
+    assert {"clusapi", "kernel32", "advapi32", "ws2_32", "win32api", "winreg"} <= words.sources
+    assert {"OpenCluster", "CreateFileW", "RegOpenKeyExW", "PyHANDLE", "OpenKey"} <= words.names
+    assert not {"socket", "accept", "Close"} & words.names  # ordinary words need a source
+
+
+@pytest.mark.parametrize("text", [
+    b"k = ctypes.WinDLL('KERNEL32.DLL')",
+    b"import win32api",
+    b"from win32file import CreateFile",
+    b"h = CreateFileW(path, 0, 0, None, 3, 0, None)",
+    b"with winreg.OpenKey(root, sub) as key: pass",
+    b"sock = ws2_32.socket(2, 1, 0)",
+    b"self._ClusApi = lib",
+    b"h: PyHANDLE",
+])
+def test_win32_words_pass(text: bytes) -> None:
+    assert mentions_tracked_name(text)
+
+
+@pytest.mark.parametrize("text", [
+    b"s = socket.socket()\nconn, _ = s.accept()\n",
+    b"f.Close()\n",
+    b"create_file_w = 1\nkernel = 32\n",
+    b"state = cluster_state(cluster, 'cluster')  # Cluster\n",
+])
+def test_ordinary_text_is_skipped(text: bytes) -> None:
+    assert not mentions_tracked_name(text)
+
+
+def test_rules_narrow_the_vocabulary() -> None:
+    text = b"h = kernel32.CreateFileW(path)"
+    assert mentions_tracked_name(text, packs=("kernel32",))
+    assert not mentions_tracked_name(text, packs=("clusapi",))
+    assert not passes_prefilter(text, Config(rules=("clusapi",)))
+
+
+def test_the_engine_searches_the_enforced_packs() -> None:
+    """Today the command line and the plugin look for the words of the packs the engine
+    enforces; every enabled pack's words are one switch away."""
+    assert searched_packs(None, enforced=False) is None
+    assert searched_packs(("kernel32",), enforced=False) == ("kernel32",)
+    assert searched_packs(None, enforced=True) == MODELLED[:1] == ("clusapi",)
+    assert searched_packs(("kernel32",), enforced=True) == ()
+
+
+def test_no_word_survives_the_first_pass_empty() -> None:
+    """Step 1 deletes only bytes no word can do without: every word keeps one."""
+    words = packs_words(None)
+    vocab = vocabulary(words.sources, words.names | {"open_widget", "w_lib.get_handle"})
+    for source in words.sources:
+        for form in (source, source.upper(), source.capitalize()):
+            assert form.encode().translate(None, vocab.uninteresting), form
+            assert mentions(form.encode(), vocab), form
+    for name in words.names | {"open_widget", "w_lib.get_handle"}:
+        assert name.encode().translate(None, vocab.uninteresting), name
+        assert mentions(name.encode(), vocab), name
+
+
+if __name__ == "__main__":
+    VOCABULARY_PATH.write_text(render_vocabulary(), encoding="utf-8")
