@@ -19,9 +19,10 @@ keeps it in sync), so checking a file never parses the Win32 table.
 Every step is a whole-text operation in C, never a Python loop over the places a word
 occurs, so a file holding a million "cluster" words costs about two reads of it:
 
-1. one pass of ``bytes.translate`` deletes every byte that no word can do without (what
-   is left are the capitals, and the bytes of step 2 in both cases): a text left empty
-   mentions no word, which settles most large files of ordinary words;
+1. in a text of 64 KB or more, one pass of ``bytes.translate`` deletes every byte that
+   no word can do without (what is left are the capitals, and the bytes of step 2 in
+   both cases): a text left empty mentions no word, which settles most large files of
+   ordinary words;
 2. one lower-case copy of the text; the sources, in groups under the rarest byte each
    of them holds (``3`` for ``kernel32`` and the other ``...32`` names, ``p`` for
    ``clusapi``, ``w`` for ``winreg``, ...): one ``memchr`` per group in the copy, and a
@@ -46,6 +47,9 @@ VOCABULARY_FILE = "vocabulary.txt"
 #: Identifiers that start with a capital letter (those of the names are matched exactly).
 _CAPITALISED = re.compile(rb"[A-Z][A-Za-z0-9_]*")
 _CAPITALISED_NAME = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
+#: Texts from this size on take the ``bytes.translate`` pass first (step 1): on a smaller
+#: one it costs more than it can save.
+_LARGE = 1 << 16
 #: Bytes to group the sources under, rarest in Python code first.
 _RARITY = b"qzjx9876540321kvwybgfmpucdhlrsianote_"
 
@@ -191,7 +195,7 @@ def _cover(names: frozenset[bytes], size: int = 4, most: int = 4
 
 def mentions(data: bytes, words: Vocabulary, *, lowered: bytes | None = None) -> bool:
     """Does ``data`` mention a word of ``words``? ``lowered``: ``data.lower()`` if known."""
-    if not data.translate(None, words.uninteresting):
+    if len(data) >= _LARGE and not data.translate(None, words.uninteresting):
         return False
     low = data.lower() if lowered is None else lowered
     for byte, group in words.groups:
