@@ -19,10 +19,11 @@ keeps it in sync), so checking a file never parses the Win32 table.
 Every step is a whole-text operation in C, never a Python loop over the places a word
 occurs, so a file holding a million "cluster" words costs about two reads of it:
 
-1. in a text of 64 KB or more, one pass of ``bytes.translate`` deletes every byte that
-   no word can do without (what is left are the capitals, and the bytes of step 2 in
-   both cases): a text left empty mentions no word, which settles most large files of
-   ordinary words;
+1. in a text of 64 KB or more, the bytes one of which every word holds (the capitals
+   the names need, "C" alone for the clusapi names, and the bytes of step 2 in both
+   cases) are looked for: one ``memchr`` each when they are few, else one pass of
+   ``bytes.translate`` that deletes every other byte; a text holding none mentions no
+   word, which settles most large files of ordinary words;
 2. one lower-case copy of the text; the sources, in groups under the rarest byte each
    of them holds (``3`` for ``kernel32`` and the other ``...32`` names, ``p`` for
    ``clusapi``, ``w`` for ``winreg``, ...): one ``memchr`` per group in the copy, and a
@@ -50,6 +51,8 @@ _CAPITALISED_NAME = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
 #: Texts from this size on take the ``bytes.translate`` pass first (step 1): on a smaller
 #: one it costs more than it can save.
 _LARGE = 1 << 16
+#: Up to this many needed bytes, step 1 is one ``memchr`` per byte, not a translate pass.
+_FEW = 4
 #: Bytes to group the sources under, rarest in Python code first.
 _RARITY = b"qzjx9876540321kvwybgfmpucdhlrsianote_"
 
@@ -140,6 +143,8 @@ class Vocabulary:
     #: Lower-case substrings one of which every capitalised name holds ("clus" for the
     #: clusapi names), searched before the identifiers are collected (None: too many).
     name_gate: tuple[bytes, ...] | None
+    #: Bytes one of which every word holds (few: looked for one ``memchr`` each).
+    needed: bytes
     #: The bytes no word can do without (the groups' bytes in both cases, the capitals,
     #: the other names' first bytes): ``bytes.translate`` deletes every other byte in
     #: one pass, and a text left empty mentions no word.
@@ -168,10 +173,26 @@ def vocabulary(sources: frozenset[str], names: frozenset[str]) -> Vocabulary:
         pattern = re.compile(rb"(?<![\w.])(?:" + alternation + rb")(?![\w])")
     groups = _groups(sources)
     needed = {b for key, _ in groups for b in (key.lower() + key.upper())}
-    needed |= set(range(ord("A"), ord("Z") + 1)) if capitalised else set()
+    needed |= _capitals(capitalised)
     needed |= {b for n in others for b in (n[:1].lower() + n[:1].upper())}
-    return Vocabulary(groups, capitalised, pattern, _cover(capitalised),
+    return Vocabulary(groups, capitalised, pattern, _cover(capitalised), bytes(sorted(needed)),
                       bytes(b for b in range(256) if b not in needed))
+
+
+def _capitals(names: frozenset[bytes]) -> set[int]:
+    """Capital letters one of which every name holds (greedy: "C" for the clusapi names)."""
+    todo = set(names)
+    chosen: set[int] = set()
+    while todo:
+        counts: dict[int, int] = {}
+        for name in todo:
+            for b in set(name):
+                if 65 <= b <= 90:
+                    counts[b] = counts.get(b, 0) + 1
+        best = max(sorted(counts), key=lambda b: counts[b])
+        chosen.add(best)
+        todo = {n for n in todo if best not in n}
+    return chosen
 
 
 def _cover(names: frozenset[bytes], size: int = 4, most: int = 4
@@ -193,9 +214,15 @@ def _cover(names: frozenset[bytes], size: int = 4, most: int = 4
     return tuple(chosen)
 
 
+def _bytes_of(data: bytes) -> list[bytes]:
+    return [data[i:i + 1] for i in range(len(data))]
+
+
 def mentions(data: bytes, words: Vocabulary, *, lowered: bytes | None = None) -> bool:
     """Does ``data`` mention a word of ``words``? ``lowered``: ``data.lower()`` if known."""
-    if len(data) >= _LARGE and not data.translate(None, words.uninteresting):
+    if len(data) >= _LARGE and not (
+            any(data.find(b, 0) >= 0 for b in _bytes_of(words.needed))
+            if len(words.needed) <= _FEW else data.translate(None, words.uninteresting)):
         return False
     low = data.lower() if lowered is None else lowered
     for byte, group in words.groups:
