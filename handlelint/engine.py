@@ -122,9 +122,11 @@ def _mentions_tracked(data: bytes, config: Config, enforced: bool = PREFILTER_EN
     table = table_for(config, False) if config.acquire else None
     if mentions_tracked_name(data, table, extra, packs=searched_packs(config.rules, enforced)):
         return True
-    # A Win32 ctypes entry matches only through a DLL object of its DLL.
+    # A Win32 ctypes entry matches only through a DLL object of its DLL, made in the file
+    # with ctypes: no "ctypes" (no "y", one memchr), no such object.
     dlls = win32_dlls(config.rules)
-    return bool(dlls) and mentions_win32_dll(data.lower(), dlls)
+    return (bool(dlls) and b"y" in data and b"ctypes" in data
+            and mentions_win32_dll(data.lower(), dlls))
 
 
 def check_source(source: str | bytes, path: str = "<string>", config: Config | None = None,
