@@ -16,7 +16,7 @@ from typing import Callable
 import libcst as cst
 
 from handlelint.index import ModuleIndex
-from handlelint.syntax import dotted, final_name
+from handlelint.syntax import dotted, final_name, string_value
 from handlelint.walk import preorder
 
 #: Calls that load a DLL: ``WinDLL("x")``, ``windll.LoadLibrary("x")``.
@@ -46,7 +46,7 @@ class ForeignFunctions:
                 if any(isinstance(n, cst.Attribute) and n.attr.value == "errcheck"
                        for n in preorder(stmt.body)):
                     for element in stmt.iter.elements:
-                        named = _string(element.value) or final_name(element.value)
+                        named = string_value(element.value) or final_name(element.value)
                         if named:
                             self._errcheck.add(named)
         for target, value in index.assigns:
@@ -106,10 +106,3 @@ class ForeignFunctions:
     def is_structure(self, name: str) -> bool:
         """Is ``name`` a ``ctypes.Structure``/``Union`` subclass of the file?"""
         return name in self._structures
-
-
-def _string(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else None
-    return None

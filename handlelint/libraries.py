@@ -18,7 +18,7 @@ from __future__ import annotations
 import libcst as cst
 
 from handlelint.index import ModuleIndex
-from handlelint.syntax import dotted, final_name
+from handlelint.syntax import dotted, final_name, string_value
 
 #: ctypes' library loaders whose attributes are DLL objects (``windll.kernel32``).
 _LOADER_OBJECTS = frozenset({"windll", "oledll", "cdll"})
@@ -68,10 +68,4 @@ def _dll_literal(expr: cst.BaseExpression) -> str | None:
     """``"kernel32"``, ``r"C:\\...\\kernel32.dll"`` or ``find_library("kernel32")``."""
     if isinstance(expr, cst.Call) and expr.args:
         return _dll_literal(expr.args[0].value)
-    if isinstance(expr, cst.SimpleString):
-        try:
-            value = expr.evaluated_value
-        except Exception:
-            return None
-        return value if isinstance(value, str) else None
-    return None
+    return string_value(expr)

@@ -36,7 +36,7 @@ from handlelint.project.model import CONSTRUCTOR, FUNCTION, Resolved, SummaryLoo
 from handlelint.project.qualified import ACQUIRE, BORROW, QualifiedNames
 from handlelint.pywin32 import ModuleCalls, gives_nothing_new
 from handlelint.rules import AcquireRule, ReleaseRule, RuleTable
-from handlelint.syntax import dotted, final_name
+from handlelint.syntax import dotted, final_name, string_value
 from handlelint.walk import preorder
 
 
@@ -143,16 +143,6 @@ _OWNERSHIP_TAKERS = frozenset({
     "SetClipboardData", "SetWindowRgn", "CertDeleteCertificateFromStore",
     "CertAddCertificateContextToStore", "_open_osfhandle",
 })
-
-
-def _string(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.SimpleString):
-        try:
-            value = expr.evaluated_value
-        except Exception:
-            return None
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _mentions_clusapi(expr: cst.BaseExpression) -> bool:
@@ -374,15 +364,15 @@ class Resolver:
             callee = final_name(expr.func)
             args = expr.args
             if callee == "getattr" and len(args) >= 2 and self.is_dll(args[0].value):
-                return _string(args[1].value)
+                return string_value(args[1].value)
             if callee == "getattr" and len(args) >= 2:
-                named = _string(args[1].value)
+                named = string_value(args[1].value)
                 library = self.libraries.library(args[0].value)
                 return None if named is None else self._win32_function(named, library)
             if callee in self.table.typedefs:
                 return self.table.typedefs[callee]
             if args and isinstance(args[0].value, cst.Tuple) and args[0].value.elements:
-                first = _string(args[0].value.elements[0].value)
+                first = string_value(args[0].value.elements[0].value)
                 if first is not None and first in self.table.tracked_names:
                     return first
                 if first is not None and len(args[0].value.elements) >= 2:

@@ -20,7 +20,7 @@ from handlelint.findings import Finding
 from handlelint.index import ModuleIndex
 from handlelint.positions import Positions
 from handlelint.resolve import CallKind, Resolver
-from handlelint.syntax import constant_truth, dotted, final_name
+from handlelint.syntax import constant_truth, dotted, final_name, string_value
 from handlelint.walk import preorder
 
 _POINTER_TYPES = frozenset({
@@ -188,12 +188,12 @@ class RestypeCheck:
         if items and isinstance(source, cst.Dict):
             for element in source.elements:
                 if isinstance(element, cst.DictElement):
-                    key = _string_of(element.key)
+                    key = string_value(element.key)
                     if key is not None:
                         out.append((key, element.value))
         elif not items and isinstance(source, (cst.Tuple, cst.List, cst.Set)):
             for item in source.elements:
-                key = _string_of(item.value)
+                key = string_value(item.value)
                 if key is not None:
                     out.append((key, None))
         return out
@@ -211,7 +211,7 @@ class RestypeCheck:
         if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
             index = expr.slice[0].slice
             if isinstance(index, cst.Index) and self._is_dll_object(expr.value):
-                key = _string_of(index.value) or names.get(dotted(index.value))
+                key = string_value(index.value) or names.get(dotted(index.value))
                 return (self._dll_key(expr.value), key) if key else None
             return None
         if isinstance(expr, cst.Call):
@@ -219,7 +219,7 @@ class RestypeCheck:
             if final_name(expr.func) == "getattr" and len(args) >= 2:
                 if not self._is_dll_object(args[0].value):
                     return None
-                key = _string_of(args[1].value) or names.get(dotted(args[1].value))
+                key = string_value(args[1].value) or names.get(dotted(args[1].value))
                 return (self._dll_key(args[0].value), key) if key else None
             if len(args) == 1 and args[0].keyword is None:
                 # ``CheckedCall(user32.F)``: a wrapper object given the function, whose
@@ -342,13 +342,6 @@ class RestypeCheck:
                                f"ctypes' default c_int truncates 64-bit handles "
                                f"(set {info.name}.restype = ctypes.c_void_p)"))
         return out
-
-
-def _string_of(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _loop_names(target: cst.BaseExpression) -> list[str]:

@@ -48,3 +48,15 @@ def subclasses(base: type) -> frozenset[type]:
             found.add(sub)
             todo.append(sub)
     return frozenset(found)
+
+
+def string_value(expr: cst.BaseExpression) -> str | None:
+    """The text of a plain string literal (``"kernel32"``), else None (bytes, f-strings,
+    and literals Python itself would reject)."""
+    if isinstance(expr, cst.SimpleString):
+        try:
+            value = expr.evaluated_value
+        except Exception:
+            return None
+        return value if isinstance(value, str) else None
+    return None
