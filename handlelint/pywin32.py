@@ -72,8 +72,6 @@ _NULL_NAMES = frozenset({"None", "NULL"})
 
 def untracked_reason(rule: AcquireRule) -> str:
     """Why the engine does not track ``rule`` yet ("" when it does)."""
-    if rule.returns_via == "paired":
-        return "returns_via = 'paired'"
     if rule.object_type is not None:
         return "object (an acquire that is a method of an object)"
     if (rule.python_type or "").startswith("(["):
@@ -136,6 +134,7 @@ def module_rules(selected: tuple[str, ...] | None = None) -> ModuleRules:
     acquires: dict[tuple[str, str], AcquireRule] = {}
     untracked: dict[tuple[str, str], str] = {}
     types: dict[str, list[str]] = {}
+    keyed: set[str] = set()
     modules: set[str] = set()
     for pack in packs:
         for rule in pack.acquires:
@@ -151,6 +150,8 @@ def module_rules(selected: tuple[str, ...] | None = None) -> ModuleRules:
                 known = types.setdefault(released, [])
                 if rule.handle_type not in known:
                     known.append(rule.handle_type)
+                if rule.pair_key_arg_index is not None:  # ``EndPaint(hwnd, ps)``
+                    keyed.add(released)
         for entry in pack.releases:
             if entry.module:
                 modules.add(entry.module)
@@ -161,7 +162,7 @@ def module_rules(selected: tuple[str, ...] | None = None) -> ModuleRules:
         if key not in types:
             continue
         named = dataclasses.replace(entry, name=name, aliases=(),
-                                    handle_types=tuple(types[key]))
+                                    handle_types=tuple(types[key]), keyed=key in keyed)
         if entry.module:
             releases[qualifier, name] = named
         else:

@@ -65,6 +65,12 @@ def _release(rule: AcquireRule, handle: str) -> tuple[str, str]:
     if found is None:  # a method of the object
         return f"{handle}.{function}()", ""
     args = [f"a{i}" for i in range(max(found.arg_index, 0) + 1)]
+    if rule.returns_via == "paired":  # ``CloseClipboard()``, ``EndPaint(hwnd, ...)``
+        if found.arg_index < 0:
+            return f"{qualifier}.{function}()", qualifier
+        assert rule.pair_key_arg_index is not None
+        args[found.arg_index] = f"a{rule.pair_key_arg_index}"
+        return f"{qualifier}.{function}({', '.join(args)})", qualifier
     also = rule.release_also_takes
     if also is not None and also.release_arg_index < len(args):
         args[also.release_arg_index] = f"a{also.acquire_arg_index}"
@@ -135,8 +141,7 @@ def test_the_skipped_entries_are_named() -> None:
     self-closing types that have no ``Detach``."""
     skipped = {f"{r.module or r.object_type}.{n}" for r, n in ENTRIES if untracked_reason(r)}
     assert skipped == {
-        "win32gui.ExtractIconEx", "win32gui.BeginPaint", "win32ui.CreateCompatibleDC",
-        "win32clipboard.OpenClipboard",
+        "win32gui.ExtractIconEx", "win32ui.CreateCompatibleDC",
     }
     assert {f"{m}.{n}" for m, n in NO_DETACH} == {
         "win32service.OpenInputDesktop", "win32service.OpenDesktop",

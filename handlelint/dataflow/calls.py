@@ -260,13 +260,14 @@ class CallEffects:
         if index is not None and index + shift < len(args) and not _null(args[index + shift]):
             return positional[index + shift]  # an existing port: the same port comes back
         if rule.returns_via == "paired":
-            state = paired_name(rule.release[0])
+            partner = rule.release[0].rpartition(".")[2]  # ``win32clipboard.CloseClipboard``
+            state = paired_name(partner)
             if rule.pair_key_arg_index is not None:  # the state of one argument
                 index = rule.pair_key_arg_index + shift
                 key = _key(args[index]) if index < len(args) else None
                 if key is None:
                     return EMPTY
-                state = paired_name(f"{rule.release[0]} {key}")
+                state = paired_name(f"{partner} {key}")
             site = self._acquire(call, info, work)
             work.env.names[state] = frozenset({site})
             work.status_of[id(call)] = site
