@@ -60,3 +60,14 @@ def string_value(expr: cst.BaseExpression) -> str | None:
             return None
         return value if isinstance(value, str) else None
     return None
+
+
+def target_names(target: cst.CSTNode) -> list[str]:
+    """The names an assignment target binds (tuples, lists and starred included)."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in target_names(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return target_names(target.value)
+    return []

@@ -29,6 +29,7 @@ import libcst as cst
 
 from handlelint.cfg.model import CFG, Node, NodeKind
 from handlelint.dataflow.lattice import LEAKY, Env
+from handlelint.syntax import target_names
 from handlelint.walk import preorder
 
 #: Graphs at least this large forget dead names as they go (small ones need not pay).
@@ -50,17 +51,6 @@ def _parts(node: Node) -> list[cst.CSTNode]:
     return [element]
 
 
-def _targets(target: cst.CSTNode, out: set[str]) -> None:
-    """Names bound by an assignment target (tuples, lists and starred included)."""
-    if isinstance(target, cst.Name):
-        out.add(target.value)
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            _targets(element.value, out)
-    elif isinstance(target, cst.StarredElement):
-        _targets(target.value, out)
-
-
 def _scan(node: Node) -> tuple[set[str], set[str]]:
     """The names a node mentions, and those it may bind to a handle."""
     mentions: set[str] = set()
@@ -71,7 +61,7 @@ def _scan(node: Node) -> tuple[set[str], set[str]]:
             if kind is cst.Name:
                 mentions.add(sub.value)  # type: ignore[attr-defined]
             elif kind is cst.NamedExpr:
-                _targets(sub.target, binds)  # type: ignore[attr-defined]
+                binds.update(target_names(sub.target))  # type: ignore[attr-defined]
             elif kind is cst.Call:
                 for arg in sub.args:  # type: ignore[attr-defined]
                     value = arg.value
@@ -82,11 +72,11 @@ def _scan(node: Node) -> tuple[set[str], set[str]]:
     element = node.element
     if isinstance(element, cst.Assign):
         for target in element.targets:
-            _targets(target.target, binds)
+            binds.update(target_names(target.target))
     elif isinstance(element, cst.AnnAssign):
-        _targets(element.target, binds)
+        binds.update(target_names(element.target))
     elif isinstance(element, cst.WithItem) and element.asname is not None:
-        _targets(element.asname.name, binds)
+        binds.update(target_names(element.asname.name))
     elif isinstance(element, (cst.For, cst.ExceptHandler, cst.ExceptStarHandler,
                               cst.MatchCase)):
         binds |= mentions

@@ -16,6 +16,7 @@ import libcst as cst
 
 from handlelint.cfg.model import Node, NodeKind
 from handlelint.dataflow.lattice import Env
+from handlelint.syntax import target_names
 from handlelint.walk import preorder
 
 _STATEMENTS = frozenset({cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr})
@@ -23,16 +24,6 @@ _LOUD = frozenset({
     cst.Call, cst.Await, cst.Yield, cst.Lambda, cst.NamedExpr, cst.ListComp, cst.SetComp,
     cst.GeneratorExp, cst.DictComp,
 })
-
-
-def _target_names(target: cst.CSTNode, out: set[str]) -> None:
-    if isinstance(target, cst.Name):
-        out.add(target.value)
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            _target_names(element.value, out)
-    elif isinstance(target, cst.StarredElement):
-        _target_names(target.value, out)
 
 
 def quiet_names(node: Node) -> tuple[frozenset[str], frozenset[str]] | None:
@@ -51,9 +42,9 @@ def quiet_names(node: Node) -> tuple[frozenset[str], frozenset[str]] | None:
     bound: set[str] = set()
     if isinstance(element, cst.Assign):
         for target in element.targets:
-            _target_names(target.target, bound)
+            bound.update(target_names(target.target))
     elif isinstance(element, (cst.AnnAssign, cst.AugAssign)):
-        _target_names(element.target, bound)
+        bound.update(target_names(element.target))
     return frozenset(mentioned), frozenset(bound)
 
 

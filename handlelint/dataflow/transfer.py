@@ -28,7 +28,7 @@ from handlelint.dataflow.calls import (
 )
 from handlelint.dataflow.conditions import derived_null_check, refine
 from handlelint.dataflow.objects import ObjectMethods
-from handlelint.syntax import constant_truth, dotted
+from handlelint.syntax import constant_truth, dotted, target_names
 from handlelint.dataflow.lattice import LEAKY, Env, Origin, join, leak_origin
 from handlelint.dataflow.liveness import Liveness
 from handlelint.dataflow.predicates import Predicates
@@ -169,7 +169,7 @@ class HandleTransfer(ObjectMethods):
                 self._escape(value, work)
         elif kind is cst.Del:
             assert isinstance(element, cst.Del)
-            for name in _target_names(element.target):
+            for name in target_names(element.target):
                 work.env.names.pop(name, None)
         elif kind is cst.FunctionDef or kind is cst.ClassDef:
             assert isinstance(element, (cst.FunctionDef, cst.ClassDef))
@@ -414,7 +414,7 @@ class HandleTransfer(ObjectMethods):
         the result (a container: an escape) or is released there.
         """
         self.eval(expr.for_in.iter, work)
-        own = [n for comp in _comp_fors(expr.for_in) for n in _target_names(comp.target)]
+        own = [n for comp in _comp_fors(expr.for_in) for n in target_names(comp.target)]
         hidden = {n: work.env.names.pop(n) for n in own if n in work.env.names}
         try:
             comp: cst.CompFor | None = expr.for_in
@@ -451,7 +451,7 @@ class HandleTransfer(ObjectMethods):
         local = set(own or ())
         for node in preorder(body):
             if isinstance(node, cst.CompFor):
-                local.update(_target_names(node.target))
+                local.update(target_names(node.target))
         for node in preorder(body):
             if isinstance(node, cst.Name) and node.value not in local:
                 self._escape(work.env.names.get(node.value, frozenset()), work)
@@ -538,20 +538,10 @@ def _comp_fors(comp: cst.CompFor) -> list[cst.CompFor]:
     return found
 
 
-def _target_names(target: cst.CSTNode) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for e in target.elements for n in _target_names(e.value)]
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return []
-
-
 def _bound_names(element: cst.CSTNode | None) -> list[str]:
     """Names a for-target, except clause, case pattern or import binds."""
     if isinstance(element, cst.For):
-        return _target_names(element.target)
+        return target_names(element.target)
     if isinstance(element, (cst.ExceptHandler, cst.ExceptStarHandler)):
         if element.name is not None and isinstance(element.name.name, cst.Name):
             return [element.name.name.value]
