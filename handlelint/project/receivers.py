@@ -20,7 +20,7 @@ Nothing is executed; a name bound in any other way is not followed.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Mapping, Optional
 
 import libcst as cst
 
@@ -375,20 +375,20 @@ class Targets:
     def _local_type(self, call: cst.Call, name: str) -> Optional[str]:
         """The class of a parameter or local ``name`` of the function ``call`` is in, or
         of a function around it (a closure reads the enclosing function's names)."""
-        scope: Optional[cst.CSTNode] = self.index.call_scope.get(id(call))
-        while scope is not None:
-            found = self.param_types.get(id(scope), {}).get(name)
-            if found is not None:
-                return found
-            scope = self.parent_of.get(id(scope))
-        return None
+        return self._innermost(call, self.param_types, name)
 
     def _nested_function(self, call: cst.Call, name: str) -> Optional[str]:
         """The qualified name of the nested function ``name`` a call in a function
         (or in a function nested in it) runs."""
+        return self._innermost(call, self.nested, name)
+
+    def _innermost(self, call: cst.Call, by_scope: Mapping[int, Mapping[str, str]],
+                   name: str) -> Optional[str]:
+        """``name`` in the table of the scope of ``call``, or of the nearest scope around
+        it that has it."""
         scope: Optional[cst.CSTNode] = self.index.call_scope.get(id(call))
         while scope is not None:
-            found = self.nested.get(id(scope), {}).get(name)
+            found = by_scope.get(id(scope), {}).get(name)
             if found is not None:
                 return found
             scope = self.parent_of.get(id(scope))
