@@ -108,12 +108,22 @@ def _irrefutable(pattern: cst.MatchPattern) -> bool:
 
 
 def _plain_item(expr: cst.BaseExpression) -> bool:
-    """A name, or a tuple of names and dotted names (``(hn, clusapi.CloseClusterNode)``)."""
+    """A name, a dotted name (``info.hProcess``), or a tuple of names and dotted names
+    (``(hn, clusapi.CloseClusterNode)``)."""
     if isinstance(expr, cst.Name):
         return True
+    if isinstance(expr, cst.Attribute):
+        return _dotted_names(expr)
     return isinstance(expr, cst.Tuple) and all(
         isinstance(e, cst.Element) and isinstance(e.value, (cst.Name, cst.Attribute))
         for e in expr.elements)
+
+
+def _dotted_names(expr: cst.BaseExpression) -> bool:
+    """``a.b.c``: names joined by dots, nothing evaluated on the way."""
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Name)
 
 
 def _null_pattern_test(subject: cst.BaseExpression,

@@ -166,7 +166,7 @@ class HandleTransfer(ObjectMethods):
             if element.value is not None:
                 value = self.eval(element.value, work)
                 self._note_returned(value, work)
-                self._escape(value, work)
+                self._escape(value | self._returned_as_number(element.value, work), work)
         elif kind is cst.Del:
             assert isinstance(element, cst.Del)
             for name in target_names(element.target):
@@ -259,6 +259,34 @@ class HandleTransfer(ObjectMethods):
             if self.records[node].returns:
                 return self.records[node].returns[0]
         return None
+
+    def _returned_as_number(self, expr: cst.BaseExpression, work: Work) -> frozenset[int]:
+        """Handles a ``return`` hands out as plain integers: ``return int(h)``,
+        ``return int(h or 0), existed``. ``int`` only borrows, so the value it makes
+        holds no site; the handle still leaves with the return (the caller owns it)."""
+        kind = type(expr)
+        if kind is cst.Call:
+            assert isinstance(expr, cst.Call)
+            func = expr.func
+            if (isinstance(func, cst.Name) and func.value == "int" and len(expr.args) == 1
+                    and expr.args[0].keyword is None and not expr.args[0].star):
+                return self._value_of(expr.args[0].value, work)
+            return _EMPTY
+        if kind is cst.Tuple or kind is cst.List:
+            assert isinstance(expr, (cst.Tuple, cst.List))
+            found = _EMPTY
+            for element in expr.elements:
+                found |= self._returned_as_number(element.value, work)
+            return found
+        if kind is cst.BooleanOperation:
+            assert isinstance(expr, cst.BooleanOperation)
+            return (self._returned_as_number(expr.left, work)
+                    | self._returned_as_number(expr.right, work))
+        if kind is cst.IfExp:
+            assert isinstance(expr, cst.IfExp)
+            return (self._returned_as_number(expr.body, work)
+                    | self._returned_as_number(expr.orelse, work))
+        return _EMPTY
 
     def _value_of(self, expr: cst.BaseExpression, work: Work) -> frozenset[int]:
         """The sites of an already evaluated element (names only; no new effects)."""
