@@ -119,18 +119,25 @@ class AttributeCheck:
         aliases: dict[str, str] = {}
         acquired: dict[str, tuple[cst.Call, CallInfo]] = {}
         released_locals: set[str] = set()
+        #: ``for h in (self.a, self.b):``: the loop variable stands for each item.
+        loops: dict[str, list[str]] = {}
         for node in preorder(method.body):
             if isinstance(node, cst.Assign):
                 self._read_assign(node, stored, aliases, acquired)
+            elif isinstance(node, cst.For):
+                items = _loop_items(node)
+                if items is not None:
+                    loops[dotted(node.target)] = items
             elif isinstance(node, cst.Call):
                 for arg in self._released_args(node):
                     name = _self_attribute(arg) or dotted(arg)
-                    if name.startswith("self.") and name.count(".") == 1:
-                        released.add(name[5:])
-                    elif name in aliases:
-                        released.add(aliases[name])
-                    elif name:
-                        released_locals.add(name)
+                    for each in loops.get(name, [name]):
+                        if each.startswith("self.") and each.count(".") == 1:
+                            released.add(each[5:])
+                        elif each in aliases:
+                            released.add(aliases[each])
+                        elif each:
+                            released_locals.add(each)
         # ``hc = Open(); stack.callback(Close, hc); self._hc = hc``: the local released
         # (or registered) is the attribute's handle.
         for attr, local in self._stored_locals(method):
@@ -192,6 +199,17 @@ class AttributeCheck:
         index = (info.release.arg_index if info.release is not None else 0)
         index += info.shift if info.through else 0
         return args[index:index + 1]
+
+
+def _loop_items(loop: cst.For) -> list[str] | None:
+    """The dotted names a ``for`` over a tuple or list literal of them binds its (single
+    name) target to: ``for h in (self.a, self.b, hc):`` gives ``self.a, self.b, hc``."""
+    if not isinstance(loop.target, cst.Name) or not isinstance(loop.iter, (cst.Tuple, cst.List)):
+        return None
+    items = [dotted(e.value) for e in loop.iter.elements if isinstance(e, cst.Element)]
+    if not items or not all(items) or len(items) != len(loop.iter.elements):
+        return None
+    return items
 
 
 def _self_attribute(expr: cst.BaseExpression) -> str:

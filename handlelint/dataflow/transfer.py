@@ -262,8 +262,9 @@ class HandleTransfer(ObjectMethods):
 
     def _returned_as_number(self, expr: cst.BaseExpression, work: Work) -> frozenset[int]:
         """Handles a ``return`` hands out as plain integers: ``return int(h)``,
-        ``return int(h or 0), existed``. ``int`` only borrows, so the value it makes
-        holds no site; the handle still leaves with the return (the caller owns it)."""
+        ``return int(h or 0), existed``, ``return {"handle": int(h)}``. ``int`` only
+        borrows, so the value it makes holds no site; the handle still leaves with the
+        return (the caller owns it)."""
         kind = type(expr)
         if kind is cst.Call:
             assert isinstance(expr, cst.Call)
@@ -277,6 +278,13 @@ class HandleTransfer(ObjectMethods):
             found = _EMPTY
             for element in expr.elements:
                 found |= self._returned_as_number(element.value, work)
+            return found
+        if kind is cst.Dict:
+            assert isinstance(expr, cst.Dict)
+            found = _EMPTY
+            for item in expr.elements:
+                if isinstance(item, cst.DictElement):
+                    found |= self._returned_as_number(item.value, work)
             return found
         if kind is cst.BooleanOperation:
             assert isinstance(expr, cst.BooleanOperation)
