@@ -90,12 +90,14 @@ def _run(text: str, table: RuleTable, config: Config, force: bool, strict: bool,
     unreleased = attributes.unreleased()
     unowned = {id(method): frozenset(unreleased.get(cls, ()))
                for (cls, name), method in summaries.methods.items() if name == "__init__"}
+    releases = attributes.constructor_releases()
     scopes: list[cst.Module | cst.FunctionDef | cst.ClassDef] = [parsed.module, *index.scopes]
     for scope in scopes:
         if force or id(scope) in relevant:
             graph = None if strict else summaries.graphs.get(id(scope))
             findings.extend(_check_scope(scope, index, positions, resolver, strict, explain,
-                                         graph, unowned.get(id(scope), frozenset())))
+                                         graph, unowned.get(id(scope), frozenset()),
+                                         releases.get(id(scope), {})))
     findings.extend(RestypeCheck(index, resolver, positions).findings())
     findings.extend(ArgtypesCheck(index, resolver, positions).findings())
     findings.extend(attributes.findings(positions))
@@ -141,10 +143,13 @@ def _transfer(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleI
 def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleIndex,
                  positions: Positions, resolver: Resolver, strict: bool,
                  explain: bool = False, cfg: CFG | None = None,
-                 unowned: frozenset[str] = frozenset()) -> list[Finding]:
+                 unowned: frozenset[str] = frozenset(),
+                 releases: dict[str, frozenset[str]] | None = None) -> list[Finding]:
     """Build (unless the summaries built it), solve and report one scope. ``unowned``:
     for a constructor, the attributes its class never releases (HDL006 reports those, so
-    a handle stored there escapes instead of leaking when the constructor raises)."""
+    a handle stored there escapes instead of leaking when the constructor raises);
+    ``releases``: for a constructor, the attributes each method of its class releases
+    (``self.close()`` there releases them)."""
     name = "<module>" if isinstance(scope, cst.Module) else scope.name.value
     if cfg is None:
         cfg = build_cfg(name, scope, positions, strict=strict)
@@ -153,6 +158,7 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
         return [Finding(line, 0, "HDL000", f"'{name}' is {cfg.too_complex}")]
     transfer = _transfer(scope, index, positions, resolver)
     transfer.unowned_attrs = unowned
+    transfer.self_releases = releases or {}
     if len(cfg.nodes) >= LIVENESS_MIN_NODES:
         transfer.live = live_after(cfg)
     try:

@@ -32,6 +32,8 @@ class AttributeCheck:
         self.resolver = resolver
         self.summaries = summaries
         self._found: dict[str, list[tuple[str, cst.Call, CallInfo]]] | None = None
+        #: The classes some method of which stores an acquired handle on ``self``.
+        self._stores: set[str] = set()
 
     def unreleased(self) -> dict[str, set[str]]:
         """Per class of the file: the attributes it stores a handle on but never releases
@@ -39,6 +41,27 @@ class AttributeCheck:
         again for it, see :mod:`handlelint.analysis`)."""
         return {cls: {attr for attr, _, _ in stored}
                 for cls, stored in self._unreleased().items() if stored}
+
+    def constructor_releases(self) -> dict[int, dict[str, frozenset[str]]]:
+        """Per ``__init__`` of a class that stores a handle on ``self`` (by ``id``): each
+        method of the class and the ``self`` attributes it releases directly, so that
+        ``except BaseException: self.close(); raise`` releases them in the constructor."""
+        out: dict[int, dict[str, frozenset[str]]] = {}
+        self._unreleased()
+        stores = self._stores
+        for (cls, name), init in self.summaries.methods.items():
+            if name != "__init__" or cls not in stores:
+                continue
+            by_method: dict[str, frozenset[str]] = {}
+            for (other, method_name), method in self.summaries.methods.items():
+                if other != cls or method_name == "__init__":
+                    continue
+                released: set[str] = set()
+                self._read_method(method, [], released)
+                if released:
+                    by_method[method_name] = frozenset(released)
+            out[id(init)] = by_method
+        return out
 
     def findings(self, positions: Positions) -> list[Finding]:
         out: list[Finding] = []
@@ -74,7 +97,8 @@ class AttributeCheck:
             owned = self.summaries.ownership.get(cls)
             if owned is not None:  # through properties, getattr and aliases too
                 released |= owned.released
-        family = self._families({cls for cls, stored in stored_by.items() if stored})
+        self._stores = {cls for cls, stored in stored_by.items() if stored}
+        family = self._families(self._stores)
         out: dict[str, list[tuple[str, cst.Call, CallInfo]]] = {}
         for cls, stored in stored_by.items():
             if not stored:

@@ -114,6 +114,9 @@ class CallEffects:
     owner_stores: bool = False
     #: Attributes no method of the class releases: stored there, a handle escapes (HDL006).
     unowned_attrs: frozenset[str] = frozenset()
+    #: Constructors: method name -> the ``self`` attributes that method of the class
+    #: releases (``except BaseException: self.close(); raise``).
+    self_releases: dict[str, frozenset[str]] = {}
     _site_of: dict[int, int]
     _parents: dict[int, set[int]]
     _parent_names: dict[int, set[str]]
@@ -150,6 +153,8 @@ class CallEffects:
                 self.eval(arg.value, work)
             work.raising = Origin(0, self._line, info.always_raises)
             return EMPTY
+        if self.self_releases and type(call.func) is cst.Attribute:
+            self._release_by_method(call.func, work)
         if kind is CallKind.UNKNOWN and type(call.func) is cst.Attribute:
             handled = self._object_method(call, info, work)
             if handled is not None:
@@ -421,6 +426,20 @@ class CallEffects:
         if work.env.derived:
             work.env.derived = frozenset(d for d in work.env.derived if d[1] != site)
         work.shadowed.add(shadow)
+
+    def _release_by_method(self, func: cst.Attribute, work: Work) -> None:
+        """``self.close()`` in a constructor: the attributes ``close`` releases are
+        released here (one site each; several possible sites escape)."""
+        if type(func.value) is not cst.Name or func.value.value != "self":
+            return
+        for attr in sorted(self.self_releases.get(func.attr.value, ())):
+            held = work.env.names.get(f"self.{attr}", frozenset())
+            if len(held) > 1:
+                self._escape(held, work)
+                continue
+            for site in held:
+                if site in work.env.sites:
+                    work.env.sites[site] = {H.RELEASED: None}
 
     def _release(self, call: cst.Call, info: CallInfo, target: frozenset[int],
                  work: Work) -> None:
