@@ -44,23 +44,34 @@ class AttributeCheck:
 
     def constructor_releases(self) -> dict[int, dict[str, frozenset[str]]]:
         """Per ``__init__`` of a class that stores a handle on ``self`` (by ``id``): each
-        method of the class and the ``self`` attributes it releases directly, so that
-        ``except BaseException: self.close(); raise`` releases them in the constructor."""
+        method of the class and the ``self`` attributes it releases, itself or through
+        the class's methods it calls, so that ``except BaseException: self.close();
+        raise`` releases them in the constructor."""
         out: dict[int, dict[str, frozenset[str]]] = {}
         self._unreleased()
         stores = self._stores
         for (cls, name), init in self.summaries.methods.items():
             if name != "__init__" or cls not in stores:
                 continue
-            by_method: dict[str, frozenset[str]] = {}
+            direct: dict[str, set[str]] = {}
+            calls: dict[str, set[str]] = {}
             for (other, method_name), method in self.summaries.methods.items():
                 if other != cls or method_name == "__init__":
                     continue
                 released: set[str] = set()
                 self._read_method(method, [], released)
-                if released:
-                    by_method[method_name] = frozenset(released)
-            out[id(init)] = by_method
+                direct[method_name] = released
+                calls[method_name] = _self_calls(method)
+            changed = True
+            while changed:  # ``__exit__`` calls ``self.close()``, which releases
+                changed = False
+                for method_name, called in calls.items():
+                    for callee in called:
+                        extra = direct.get(callee, set()) - direct[method_name]
+                        if extra:
+                            direct[method_name] |= extra
+                            changed = True
+            out[id(init)] = {m: frozenset(r) for m, r in direct.items() if r}
         return out
 
     def findings(self, positions: Positions) -> list[Finding]:
@@ -223,6 +234,13 @@ class AttributeCheck:
         index = (info.release.arg_index if info.release is not None else 0)
         index += info.shift if info.through else 0
         return args[index:index + 1]
+
+
+def _self_calls(method: cst.FunctionDef) -> set[str]:
+    """The names of the methods ``method`` calls on ``self`` (``self.close()``)."""
+    return {node.func.attr.value for node in preorder(method.body)
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+            and isinstance(node.func.value, cst.Name) and node.func.value.value == "self"}
 
 
 def _loop_items(loop: cst.For) -> list[str] | None:
