@@ -70,7 +70,7 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
         if kind in nodes:
             out.append(value)
         elif kind is list or kind is tuple:
-            out.extend(item for item in value if type(item) in nodes)
+            out += [item for item in value if type(item) in nodes]
     return out
 
 

@@ -12,7 +12,7 @@ when the function does and are left out; a ``lambda``'s calls count, to be safe.
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import libcst as cst
 
@@ -24,16 +24,16 @@ _RAISING = frozenset({cst.Raise, cst.Assert, cst.Await, cst.Yield, cst.With})
 _NOT_RUN = frozenset({cst.FunctionDef, cst.ClassDef})
 
 
-def _body_nodes(function: cst.FunctionDef) -> list[cst.CSTNode]:
+def _body_nodes(function: cst.FunctionDef) -> Iterator[cst.CSTNode]:
     """The nodes of ``function``'s body that run when it is called (the meaningful
-    nodes of :mod:`handlelint.walk`)."""
-    out: list[cst.CSTNode] = []
+    nodes of :mod:`handlelint.walk`), one at a time: the walk stops at the first
+    may-raise point, so most bodies are not walked to their end."""
     todo: list[cst.CSTNode] = [function.body]
+    not_run = _NOT_RUN
     while todo:
         node = todo.pop()
-        out.append(node)
-        todo.extend(child for child in children(node) if type(child) not in _NOT_RUN)
-    return out
+        yield node
+        todo += [child for child in children(node) if type(child) not in not_run]
 
 
 def cannot_raise(functions: list[cst.FunctionDef],
