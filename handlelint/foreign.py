@@ -42,7 +42,8 @@ class ForeignFunctions:
         self._errcheck: set[str] = set()
         self._structures: set[str] = set()
         for stmt in index.statements:  # ``for f in (dll.A, dll.B): f.errcheck = check``
-            if isinstance(stmt, cst.For) and isinstance(stmt.iter, (cst.Tuple, cst.List)):
+            if (type(stmt) is cst.For and isinstance(stmt, cst.For)  # exact type: fast
+                    and isinstance(stmt.iter, (cst.Tuple, cst.List))):
                 if any(isinstance(n, cst.Attribute) and n.attr.value == "errcheck"
                        for n in preorder(stmt.body)):
                     for element in stmt.iter.elements:

@@ -104,6 +104,9 @@ def index_module(module: cst.Module) -> ModuleIndex:
     return index
 
 
+#: The statements :func:`_note_statement` records.
+_NOTED = frozenset({cst.Assign, cst.AnnAssign, cst.ImportFrom, cst.Global, cst.Nonlocal})
+
 #: Nodes that bind names in the scope they run in.
 _BINDERS = frozenset({
     cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.WithItem, cst.ExceptHandler,
@@ -176,6 +179,9 @@ def _captures(index: ModuleIndex, nested: list[tuple[Scope, tuple[Scope, ...]]],
 
 
 def _note_statement(index: ModuleIndex, node: cst.CSTNode, scope: Scope) -> None:
+    kind = type(node)  # exact types: isinstance goes through libcst's ABCs
+    if kind not in _NOTED:
+        return
     if isinstance(node, cst.Assign):
         for target in node.targets:
             index.assigns.append((target.target, node.value))

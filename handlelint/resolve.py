@@ -146,11 +146,13 @@ _OWNERSHIP_TAKERS = frozenset({
 
 
 def _mentions_clusapi(expr: cst.BaseExpression) -> bool:
-    while isinstance(expr, cst.Attribute):
+    # Exact types: ``isinstance`` on libcst classes goes through the slow ABC machinery.
+    while type(expr) is cst.Attribute:
+        assert isinstance(expr, cst.Attribute)
         if "clusapi" in expr.attr.value.lower():
             return True
         expr = expr.value
-    return isinstance(expr, cst.Name) and "clusapi" in expr.value.lower()
+    return type(expr) is cst.Name and "clusapi" in expr.value.lower()
 
 
 class Resolver:
@@ -264,7 +266,8 @@ class Resolver:
         types (the loop is unrolled, so each pass releases its own handle)."""
         found: dict[int, ReleaseRule] = {}
         for stmt in index.statements:
-            if not (isinstance(stmt, cst.For) and isinstance(stmt.target, cst.Tuple)
+            if not (type(stmt) is cst.For and isinstance(stmt, cst.For)
+                    and isinstance(stmt.target, cst.Tuple)
                     and isinstance(stmt.iter, (cst.Tuple, cst.List))):
                 continue
             rows = [e.value for e in stmt.iter.elements if isinstance(e.value, cst.Tuple)]
@@ -311,14 +314,16 @@ class Resolver:
 
     def is_dll(self, expr: cst.BaseExpression) -> bool:
         """Does ``expr`` denote the clusapi DLL object?"""
-        if isinstance(expr, cst.Call):
+        kind = type(expr)  # exact types: isinstance goes through libcst's ABCs
+        if kind is cst.Call:
+            assert isinstance(expr, cst.Call)
             func = dotted(expr.func)
             if func in self._dll_names or func.rsplit(".", 1)[-1] in _LOADERS and any(
                 _literal_mentions_clusapi(arg.value) for arg in expr.args
             ):
                 return True
             return False
-        if isinstance(expr, cst.Attribute) and expr.attr.value in self.table.tracked_names:
+        if type(expr) is cst.Attribute and expr.attr.value in self.table.tracked_names:
             return False  # ``clusapi.OpenCluster`` is a function of the DLL, not the DLL
         if self._instances and self._is_instance(expr):
             return False
@@ -352,15 +357,20 @@ class Resolver:
 
     def api_function(self, expr: cst.BaseExpression) -> str | None:
         """The API function ``expr`` denotes (``dll.F``, an alias, a prototype)."""
-        if isinstance(expr, cst.Attribute) and self.libraries.library(expr.value):
-            return self._win32_function(expr.attr.value, self.libraries.library(expr.value))
-        if isinstance(expr, cst.Attribute) and self.is_dll(expr.value):
-            name = expr.attr.value
-            rule = self.table.acquires.get(name) or self.table.releases.get(name)
-            return None if rule is not None and rule.pack in self.table.dlls else name
-        if isinstance(expr, (cst.Name, cst.Attribute)):
+        kind = type(expr)  # exact types: isinstance goes through libcst's ABCs
+        if kind is cst.Attribute:
+            assert isinstance(expr, cst.Attribute)
+            library = self.libraries.library(expr.value)
+            if library:
+                return self._win32_function(expr.attr.value, library)
+            if self.is_dll(expr.value):
+                name = expr.attr.value
+                rule = self.table.acquires.get(name) or self.table.releases.get(name)
+                return None if rule is not None and rule.pack in self.table.dlls else name
+        if kind is cst.Name or kind is cst.Attribute:
             return self._aliases.get(dotted(expr))
-        if isinstance(expr, cst.Call):
+        if kind is cst.Call:
+            assert isinstance(expr, cst.Call)
             callee = final_name(expr.func)
             args = expr.args
             if callee == "getattr" and len(args) >= 2 and self.is_dll(args[0].value):

@@ -125,8 +125,9 @@ class RestypeCheck:
         or ``dll[name]``): the restype is set for every string the loop goes over, also
         ``for name, restype in {"F": c_void_p}.items()``."""
         for stmt in self.index.statements:
-            if not isinstance(stmt, cst.For):
+            if type(stmt) is not cst.For:  # exact type: isinstance goes through the ABCs
                 continue
+            assert isinstance(stmt, cst.For)
             self._scan_function_loop(stmt)
             pairs = self._loop_strings(stmt)
             if not pairs:
@@ -154,8 +155,9 @@ class RestypeCheck:
             return
         var = loop.target.value
         for node in preorder(loop.body):
-            if not isinstance(node, cst.Assign):
+            if type(node) is not cst.Assign:
                 continue
+            assert isinstance(node, cst.Assign)
             for target in node.targets:
                 if (isinstance(target.target, cst.Attribute)
                         and target.target.attr.value == self.ATTRIBUTE

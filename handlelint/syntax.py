@@ -4,35 +4,49 @@ from __future__ import annotations
 
 import libcst as cst
 
+# Compared by exact type (these classes have no subclasses): ``isinstance`` against a
+# libcst class goes through the ABC machinery, and these helpers run for every name.
+_NAME = cst.Name
+_ATTRIBUTE = cst.Attribute
+
 
 def dotted(expr: cst.BaseExpression) -> str:
     """``a.b.c`` for a name/attribute chain, else ""."""
+    kind = type(expr)
+    if kind is _NAME:
+        return expr.value  # type: ignore[attr-defined,no-any-return]
     parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if not isinstance(expr, cst.Name):
+    while kind is _ATTRIBUTE:
+        parts.append(expr.attr.value)  # type: ignore[attr-defined]
+        expr = expr.value  # type: ignore[attr-defined]
+        kind = type(expr)
+    if kind is not _NAME:
         return ""
-    parts.append(expr.value)
+    parts.append(expr.value)  # type: ignore[attr-defined]
     return ".".join(reversed(parts))
 
 
 def final_name(expr: cst.BaseExpression) -> str:
     """The last identifier of a name or attribute: ``f`` for ``a.b.f`` and ``f``."""
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value
-    if isinstance(expr, cst.Name):
-        return expr.value
+    kind = type(expr)
+    if kind is _ATTRIBUTE:
+        return expr.attr.value  # type: ignore[attr-defined,no-any-return]
+    if kind is _NAME:
+        return expr.value  # type: ignore[attr-defined,no-any-return]
     return ""
 
 
 def constant_truth(expr: cst.BaseExpression) -> bool | None:
     """The truth of a constant (True, False, None, a number, a string), else None."""
-    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
-        return expr.value == "True"
-    if isinstance(expr, cst.Integer):
+    kind = type(expr)
+    if kind is _NAME:
+        assert isinstance(expr, cst.Name)
+        return expr.value == "True" if expr.value in ("True", "False", "None") else None
+    if kind is cst.Integer:
+        assert isinstance(expr, cst.Integer)
         return expr.value.strip("0_xXoObB") != ""
-    if isinstance(expr, cst.SimpleString):
+    if kind is cst.SimpleString:
+        assert isinstance(expr, cst.SimpleString)
         return len(expr.evaluated_value or "") > 0
     return None
 
@@ -64,10 +78,12 @@ def string_value(expr: cst.BaseExpression) -> str | None:
 
 def target_names(target: cst.CSTNode) -> list[str]:
     """The names an assignment target binds (tuples, lists and starred included)."""
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for e in target.elements for n in target_names(e.value)]
-    if isinstance(target, cst.StarredElement):
-        return target_names(target.value)
+    kind = type(target)
+    if kind is _NAME:
+        return [target.value]  # type: ignore[attr-defined]
+    if kind is cst.Tuple or kind is cst.List:
+        return [n for e in target.elements  # type: ignore[attr-defined]
+                for n in target_names(e.value)]
+    if kind is cst.StarredElement:
+        return target_names(target.value)  # type: ignore[attr-defined]
     return []

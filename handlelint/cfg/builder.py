@@ -20,7 +20,7 @@ transfer function's decision (a clusapi call does not, an unknown call does).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence, Union
+from typing import Callable, Sequence, Union, cast
 
 import libcst as cst
 
@@ -78,6 +78,8 @@ _CATCH_ALL = frozenset({"BaseException", "Exception"})
 #: Longest literal a ``for`` loop is unrolled over.
 _MAX_UNROLLED = 6
 _SUPPRESSORS = frozenset({"suppress"})
+#: Literal sequences a name may be bound to (``for h in (h1, h2)`` unrolls them).
+_LITERALS = frozenset({cst.Tuple, cst.List})
 
 
 def _is_catch_all(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
@@ -274,12 +276,15 @@ class Builder:
 
     def suite(self, body: Suite) -> None:
         """Build a block of statements (an indented block, a one-line suite or a list)."""
-        if isinstance(body, cst.SimpleStatementSuite):
+        kind = type(body)
+        if kind is cst.SimpleStatementSuite:
+            assert isinstance(body, cst.SimpleStatementSuite)
             for small in body.body:
                 self.small(small, self.pos.line(small, self._last_line))
             return
         stmts: Sequence[cst.BaseStatement]
-        if isinstance(body, cst.IndentedBlock):
+        if kind is cst.IndentedBlock:
+            assert isinstance(body, cst.IndentedBlock)
             stmts = body.body
         elif isinstance(body, cst.BaseSuite):
             return
@@ -310,40 +315,41 @@ class Builder:
         raise: RAISE node -(raise)-> exception target. break/continue: cleanups, then
         to the loop's exit or head. assert: TEST node, false -> node that raises.
         """
-        if self.strict and type(stmt) not in MODELLED:
-            raise UnsupportedNode(type(stmt).__name__)
-        if isinstance(stmt, cst.Return):
+        kind = type(stmt)  # exact types: libcst's isinstance goes through the ABCs
+        if self.strict and kind not in MODELLED:
+            raise UnsupportedNode(kind.__name__)
+        if kind is cst.Return:
             node = self.emit(NodeKind.RETURN, stmt, line)
             self._unwind(-1)
             exit_node = self.cfg.add(NodeKind.RETURN_EXIT, stmt, node.line, "return")
             self._attach(exit_node.id)
-        elif isinstance(stmt, cst.Raise):
+        elif kind is cst.Raise:
             node = self.emit(NodeKind.RAISE, stmt, line, raises=False)
             self.cfg.connect(node.id, self.exc_target(), EdgeKind.RAISE)
             self.pending = []
-        elif isinstance(stmt, (cst.Break, cst.Continue)):
+        elif kind is cst.Break or kind is cst.Continue:
             loop_index = self._innermost_loop()
             if loop_index < 0:
                 return
             self._unwind(loop_index)
             loop = self.frames[loop_index]
             assert isinstance(loop, _Loop)
-            if isinstance(stmt, cst.Break):
+            if kind is cst.Break:
                 loop.breaks.extend(self.pending)
                 self.pending = []
             else:
                 self._attach(loop.head)
-        elif isinstance(stmt, cst.Assert):
+        elif kind is cst.Assert:
             test = self.emit(NodeKind.TEST, stmt, line, raises=True)
             fail = self.cfg.add(NodeKind.EVAL, stmt, line, "assertion fails")
             self.cfg.connect(test.id, fail.id, EdgeKind.FALSE)
             self.cfg.connect(fail.id, self.exc_target(), EdgeKind.EXC)
             self.pending = [(test.id, EdgeKind.TRUE)]
-        elif isinstance(stmt, (cst.Pass, cst.Global, cst.Nonlocal)):
+        elif kind is cst.Pass or kind is cst.Global or kind is cst.Nonlocal:
             return
         else:
-            if isinstance(stmt, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-                self._note_literal(stmt)
+            if kind is cst.Assign or kind is cst.AugAssign or kind is cst.AnnAssign:
+                self._note_literal(stmt)  # type: ignore[arg-type]
             self.emit(NodeKind.STMT, stmt, line)
 
     def _note_literal(self, stmt: cst.Assign | cst.AugAssign | cst.AnnAssign) -> None:
@@ -351,10 +357,11 @@ class Builder:
         targets = ([t.target for t in stmt.targets] if isinstance(stmt, cst.Assign)
                    else [stmt.target])
         for target in targets:
-            if isinstance(target, cst.Name):
+            if type(target) is cst.Name:
+                assert isinstance(target, cst.Name)
                 value = stmt.value
-                if isinstance(stmt, cst.Assign) and isinstance(value, (cst.Tuple, cst.List)):
-                    self._literals[target.value] = value
+                if type(stmt) is cst.Assign and type(value) in _LITERALS:
+                    self._literals[target.value] = cast("cst.Tuple | cst.List", value)
                 else:
                     self._literals.pop(target.value, None)
 

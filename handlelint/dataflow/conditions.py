@@ -297,18 +297,28 @@ def _code_kind(expr: cst.BaseExpression) -> bool | None:
 
 def _tested_name(test: cst.BaseExpression) -> tuple[str, bool] | None:
     """The name a condition tests for null, and whether true means non-null."""
-    if isinstance(test, cst.Name):
+    # Exact types (``isinstance`` on libcst classes goes through the slow ABCs).
+    kind = type(test)
+    if kind is cst.Name:
+        assert isinstance(test, cst.Name)
         return test.value, True
-    if isinstance(test, cst.NamedExpr) and isinstance(test.target, cst.Name):
-        return test.target.value, True
-    if isinstance(test, cst.Attribute) and test.attr.value == "value":
-        return _tested_name(test.value)
-    if isinstance(test, cst.Attribute) and dotted(test.value) == "self":
-        return f"self.{test.attr.value}", True  # kept on ``self`` while constructing
-    if isinstance(test, cst.Attribute) and isinstance(test.value, cst.Name):
-        return dotted(test), True  # a structure member: ``pi.hProcess``
-    if (isinstance(test, cst.Call) and dotted(test.func) == "bool" and len(test.args) == 1):
-        return _tested_name(test.args[0].value)
+    if kind is cst.NamedExpr:
+        assert isinstance(test, cst.NamedExpr)
+        return (test.target.value, True) if isinstance(test.target, cst.Name) else None
+    if kind is cst.Attribute:
+        assert isinstance(test, cst.Attribute)
+        if test.attr.value == "value":
+            return _tested_name(test.value)
+        if dotted(test.value) == "self":
+            return f"self.{test.attr.value}", True  # kept on ``self`` while constructing
+        if isinstance(test.value, cst.Name):
+            return dotted(test), True  # a structure member: ``pi.hProcess``
+        return None
+    if kind is cst.Call:
+        assert isinstance(test, cst.Call)
+        if dotted(test.func) == "bool" and len(test.args) == 1:
+            return _tested_name(test.args[0].value)
+        return None
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comp = test.comparisons[0]
         other = comp.comparator

@@ -125,7 +125,7 @@ class HandleTransfer(ObjectMethods):
             return out
         else:
             self._statement(node, element, work)
-            after = self._finish(work, "del" if isinstance(element, cst.Del) else "rebind")
+            after = self._finish(work, "del" if type(element) is cst.Del else "rebind")
             out[EdgeKind.NORMAL] = after
             if work.raising is not None and after is not None:
                 # A call that always raises: only its exception leaves the node.
