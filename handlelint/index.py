@@ -88,6 +88,8 @@ def index_module(module: cst.Module) -> ModuleIndex:
         if kind is cst.Attribute:
             stack.append((node.value, chain, owner))  # type: ignore[attr-defined]
             continue
+        if kind in _LEAVES:
+            continue
         inner = chain
         if kind in _SCOPES:
             assert isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
@@ -99,13 +101,19 @@ def index_module(module: cst.Module) -> ModuleIndex:
                 index.scopes.append(node)
         kids = children(node)
         kids.reverse()
-        stack.extend((kid, inner, owner) for kid in kids)
+        stack += [(kid, inner, owner) for kid in kids]
     _captures(index, nested, mentioned, bound)
     return index
 
 
 #: The statements :func:`_note_statement` records.
 _NOTED = frozenset({cst.Assign, cst.AnnAssign, cst.ImportFrom, cst.Global, cst.Nonlocal})
+
+#: Nodes with no child worth a visit (literals, and statements of one keyword).
+_LEAVES = frozenset({
+    cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis, cst.Pass,
+    cst.Break, cst.Continue, cst.Newline, cst.Comment,
+})
 
 #: Nodes that bind names in the scope they run in.
 _BINDERS = frozenset({

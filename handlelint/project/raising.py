@@ -26,14 +26,17 @@ _NOT_RUN = frozenset({cst.FunctionDef, cst.ClassDef})
 
 def _body_nodes(function: cst.FunctionDef) -> Iterator[cst.CSTNode]:
     """The nodes of ``function``'s body that run when it is called (the meaningful
-    nodes of :mod:`handlelint.walk`), one at a time: the walk stops at the first
-    may-raise point, so most bodies are not walked to their end."""
+    nodes of :mod:`handlelint.walk`), one at a time in source order: the walk stops at
+    the first may-raise point (often a ``raise`` right after an acquire), so most bodies
+    are not walked to their end."""
     todo: list[cst.CSTNode] = [function.body]
     not_run = _NOT_RUN
     while todo:
         node = todo.pop()
         yield node
-        todo += [child for child in children(node) if type(child) not in not_run]
+        kids = [child for child in children(node) if type(child) not in not_run]
+        kids.reverse()
+        todo += kids
 
 
 def cannot_raise(functions: list[cst.FunctionDef],
