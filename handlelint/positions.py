@@ -37,6 +37,8 @@ _AST_KIND = {
     "AsyncFunctionDef": "FunctionDef", "AsyncFor": "For", "AsyncWith": "With",
     "Delete": "Del", "TypeAlias": "TypeAlias",
 }
+#: ``ast`` nodes that hold no call (the walk for calls skips them, and ``ctx`` fields).
+_AST_LEAVES = frozenset({ast.Name, ast.Constant})
 #: Fields of ``ast`` statements that hold nested statements (in source order).
 _BODIES = ("body", "handlers", "orelse", "finalbody", "cases")
 
@@ -93,12 +95,17 @@ def _ast_own_calls(statement: ast.stmt) -> list[ast.Call]:
         elif isinstance(value, ast.AST):
             todo.append(value)
     calls: list[ast.Call] = []
-    call, node_type = ast.Call, ast.AST
+    call, node_type, leaves = ast.Call, ast.AST, _AST_LEAVES
     while todo:
         node = todo.pop()
-        if isinstance(node, call):
-            calls.append(node)
+        kind = type(node)
+        if kind is call:
+            calls.append(node)  # type: ignore[arg-type]
+        elif kind in leaves:
+            continue
         for name in node._fields:
+            if name == "ctx":
+                continue
             value = getattr(node, name, None)
             if isinstance(value, list):
                 todo.extend(v for v in value if isinstance(v, node_type))
