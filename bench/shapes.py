@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-PRELUDE = (
+PRELUDE = (  # five lines: the tests count lines from the first def
     "import ctypes\n"
     'clusapi = ctypes.WinDLL("clusapi.dll")\n'
-    "clusapi.OpenCluster.restype = ctypes.c_void_p\n\n\n"
+    "clusapi.OpenCluster.restype = ctypes.c_void_p\n"
+    "clusapi.CloseCluster.argtypes = [ctypes.c_void_p]\n"
+    "clusapi.GetClusterInformation.argtypes = [ctypes.c_void_p] * 4\n"
 )
 
 

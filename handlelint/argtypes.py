@@ -7,10 +7,11 @@ is passed truncated. This is a per-file check, like HDL007 (whose scan of
 a function of a ctypes DLL object set up in this file (``ctypes.WinDLL("kernel32")``,
 ``ctypes.windll.user32``, a name bound to one or to one of its functions) that is given,
 at some position, a name holding a handle acquired in the same scope (or at module
-level), needs an ``argtypes`` sequence of the function that reaches that position, once
-the file declares ``argtypes`` for some function of that DLL object: a DLL object none
-of whose functions get ``argtypes`` is used untyped throughout, and is left alone
-(HDL007 still checks its handle-returning functions). An
+level), needs an ``argtypes`` sequence of the function that reaches that position. With
+``argtypes-check = "declared"`` only DLL objects for which the file declares
+``argtypes`` of some function are checked: one none of whose functions get
+``argtypes`` is used untyped throughout, and is then left alone (HDL007 still checks
+its handle-returning functions). An
 ``argtypes`` that is not a literal list or tuple is taken to cover every position; a
 prototype (``WINFUNCTYPE(restype, *argtypes)``) carries its own argument types, and a
 handle wrapped at the call (``c_void_p(h)``, ``wintypes.HANDLE(h)``) is converted as
@@ -108,12 +109,15 @@ class ArgtypesCheck(RestypeCheck):
         if not handles:
             return []
         module = handles.get(id(self.index.module), {})
-        typed = {dll for dll, _ in self.counts}
+        # "declared": only DLL objects with argtypes of some function in the file.
+        typed = {dll for dll, _ in self.counts} if (
+            self.resolver.config.argtypes_check == "declared") else None
         reported: set[tuple[str, str]] = set()
         out: list[Finding] = []
         for call in self.index.calls:
             key = self._created_key(call)
-            if key is None or key in reported or not (key[0] in typed or None in typed):
+            if key is None or key in reported or typed is not None and not (
+                    key[0] in typed or None in typed):
                 continue
             scope = self.index.call_scope.get(id(call))
             local = handles.get(id(scope), {}) if scope is not None else {}

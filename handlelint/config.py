@@ -33,6 +33,9 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 CONFIG_FILE = "pyproject.toml"
 #: What ``unknown-calls`` may be.
 UNKNOWN_CALLS = ("escape", "borrow")
+#: What ``argtypes-check`` may be: every DLL object made in the file (the default), or
+#: only those for which the file declares ``argtypes`` of some function.
+ARGTYPES_CHECKS = ("all", "declared")
 
 #: A function or object name: identifiers, optionally joined by dots.
 _NAME_RE = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)*$")
@@ -64,6 +67,9 @@ class Config:
     dll_names: tuple[str, ...] = ()
     #: How a call to an unknown function treats a handle argument: "escape" or "borrow".
     unknown_calls: str = "escape"
+    #: Which DLL objects HDL008 checks: "all" made in the file, or "declared" (those with
+    #: ``argtypes`` for some function in the file).
+    argtypes_check: str = "all"
     #: Folders (relative to the project root) that hold the top-level packages.
     source_roots: tuple[str, ...] = ()
     #: The cache folder, relative to the project root.
@@ -195,6 +201,7 @@ KEYS: dict[str, tuple[str, _Parse]] = {
     "call-through": ("call_through", lambda r, k, v: r.names(k, v)),
     "dll-names": ("dll_names", lambda r, k, v: r.names(k, v)),
     "unknown-calls": ("unknown_calls", lambda r, k, v: r.choice(k, v, UNKNOWN_CALLS)),
+    "argtypes-check": ("argtypes_check", lambda r, k, v: r.choice(k, v, ARGTYPES_CHECKS)),
     "source-roots": ("source_roots", lambda r, k, v: r.strings(k, v)),
     "cache-dir": ("cache_dir", lambda r, k, v: _folder(r, k, v)),
     "exclude": ("exclude", lambda r, k, v: r.strings(k, v)),

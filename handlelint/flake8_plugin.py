@@ -24,7 +24,8 @@ import os
 from typing import Any, Iterator, Sequence
 
 from handlelint import __version__
-from handlelint.config import UNKNOWN_CALLS, Config, ConfigError, KEYS, config_from_table
+from handlelint.config import ARGTYPES_CHECKS, UNKNOWN_CALLS, Config, ConfigError, KEYS
+from handlelint.config import config_from_table
 from handlelint.config import discover_config
 from handlelint.engine import check_source
 from handlelint.files import Exclude
@@ -35,6 +36,9 @@ from handlelint.selection import file_noqa
 #: all but those flake8 has its own options for, and the release entries.
 PLUGIN_KEYS = tuple(key for key in KEYS if key not in (
     "exclude", "select", "ignore", "baseline", "cache-dir", "release"))
+
+#: The plugin keys whose value is one word among a few.
+_CHOICES = {"unknown-calls": UNKNOWN_CALLS, "argtypes-check": ARGTYPES_CHECKS}
 
 #: Where flake8's options come from in error messages.
 _OPTIONS_SOURCE = "flake8 options"
@@ -94,10 +98,10 @@ class Plugin:
         """Register one ``--handlelint-KEY`` option per key of :data:`PLUGIN_KEYS`."""
         for key in PLUGIN_KEYS:
             kwargs: dict[str, Any] = {"default": None, "parse_from_config": True}
-            if key == "unknown-calls":
-                kwargs.update(choices=UNKNOWN_CALLS,
-                              help=f"{' or '.join(UNKNOWN_CALLS)}; replaces [tool.handlelint] "
-                                   f"{key}")
+            choices = _CHOICES.get(key)
+            if choices is not None:
+                kwargs.update(choices=choices,
+                              help=f"{' or '.join(choices)}; replaces [tool.handlelint] {key}")
             elif key == "acquire":
                 kwargs.update(comma_separated_list=True, metavar="PAIRS",
                               help="comma-separated acquire=release pairs (repeat an "

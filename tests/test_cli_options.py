@@ -123,7 +123,8 @@ def test_baseline_survives_edits_above_and_reports_new_findings(
     assert "new_leak" not in out and ":18:10:" in out
     assert "(1 more in the baseline, 0 stale baseline entries)" in err
     # The old leak fixed: its entry is stale.
-    leaky.write_text(LEAK.replace("    return 1\n", "    clusapi.CloseCluster(hc)\n"))
+    fixed = "    clusapi.CloseCluster(ctypes.c_void_p(hc))\n"  # wrapped: no argtypes needed
+    leaky.write_text(LEAK.replace("    return 1\n", fixed))
     code, out, err = run(capsys, "--baseline", "baseline.json", "--summary", "app.py")
     assert (code, out) == (0, "")
     assert "(0 more in the baseline, 1 stale baseline entry)" in err

@@ -117,6 +117,8 @@ def codes(lines: list[str]) -> list[str]:
 def test_defaults() -> None:
     assert config_from_table({}) == Config(source="pyproject.toml")
     assert Config().unknown_calls == "escape"
+    assert Config().argtypes_check == "all"
+    assert config_from_table({"argtypes-check": "declared"}).argtypes_check == "declared"
 
 
 def test_every_key_kebab_case() -> None:
@@ -177,6 +179,10 @@ def test_qualified_acquire_names_are_accepted() -> None:
      "[tool.handlelint] 'unknown-calls' must be \"escape\" or \"borrow\", not 'keep'"),
     ({"unknown_calls": True},
      "[tool.handlelint] 'unknown_calls' must be \"escape\" or \"borrow\", not a boolean"),
+    ({"argtypes-check": "typed"},
+     "[tool.handlelint] 'argtypes-check' must be \"all\" or \"declared\", not 'typed'"),
+    ({"argtypes_check": ["all"]},
+     "[tool.handlelint] 'argtypes_check' must be \"all\" or \"declared\", not an array"),
     ({"select": ["HDL-1"]},
      "[tool.handlelint] 'select' must hold codes or code prefixes (like HDL001 or HDL): "
      "'HDL-1' is not one"),
@@ -503,7 +509,7 @@ def test_cli_exclude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 def options(**given: Any) -> argparse.Namespace:
     names = ("acquire", "releasers", "borrowers", "call_through", "dll_names",
-             "unknown_calls")
+             "unknown_calls", "argtypes_check")
     return argparse.Namespace(**{f"handlelint_{n}": given.get(n) for n in names})
 
 
@@ -519,6 +525,8 @@ def test_plugin_options_replace_the_file() -> None:
     assert config_from_options(options(), base) == base
     assert config_from_options(options(call_through=["run"], dll_names=["a.b"]),
                                base).call_through == ("run",)
+    assert config_from_options(options(argtypes_check="declared"),
+                               base).argtypes_check == "declared"
 
 
 @pytest.mark.parametrize("bad", ["open_w", "open_w=", "=close_w"])

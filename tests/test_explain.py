@@ -36,11 +36,11 @@ def test_exception_path_goes_through_the_named_call() -> None:
 
 
 def test_loop_back_to_a_second_acquire() -> None:
-    steps = _steps("fixtures/core/loops.py", 48)
+    steps = _steps("fixtures/core/loops.py", 62)
     assert [s.text for s in steps] == [
         "group handle acquired by OpenClusterGroup()",
         "`hg` is true",
-        "next iteration of the loop at line 47",
+        "next iteration of the loop at line 61",
         "the handle is acquired again before the previous one was closed",
     ]
 
@@ -74,7 +74,7 @@ def test_raise_inside_if_call_is_the_condition_then_the_raise() -> None:
 def test_while_back_edge_is_the_next_iteration() -> None:
     assert _precision_steps("reopen_in_while") == [
         "3: group handle acquired by OpenClusterGroup()",
-        "2: next iteration of the loop at line 27",
+        "2: next iteration of the loop at line 28",
         "2: `i < len(names)` is true",
         "3: the handle is acquired again before the previous one was closed",
     ]

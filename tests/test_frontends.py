@@ -100,8 +100,8 @@ def test_hdl002_message_in_full(capsys: pytest.CaptureFixture[str],
     main(["fixtures/core/hdl002.py", "--select", "HDL002", "--jobs", "1"])
     first = capsys.readouterr().out.splitlines()[0]
     assert first == (
-        "fixtures/core/hdl002.py:29:10: HDL002 group handle 'hg' from OpenClusterGroup() "
-        "is not closed with CloseClusterGroup() if notify_operator() raises at line 33"
+        "fixtures/core/hdl002.py:41:10: HDL002 group handle 'hg' from OpenClusterGroup() "
+        "is not closed with CloseClusterGroup() if notify_operator() raises at line 45"
     )
 
 

@@ -29,6 +29,9 @@ LEAK = textwrap.dedent("""\
 
     clusapi = ctypes.windll.clusapi
     clusapi.GetClusterFromGroup.restype = ctypes.c_void_p
+    clusapi.GetClusterInformation.argtypes = [ctypes.c_void_p, ctypes.c_wchar_p,
+                                              ctypes.c_void_p, ctypes.c_void_p]
+    clusapi.CloseCluster.argtypes = [ctypes.c_void_p]
 
 
     def owning_cluster_name(hgroup):
@@ -97,7 +100,7 @@ def test_try_repo_hook(tmp_path: Path) -> None:
 
     leaking = try_repo(project, "leak.py", env)
     assert leaking.returncode == 1, leaking.stdout + leaking.stderr
-    assert "leak.py:8:10: HDL001 cluster handle 'hc' from GetClusterFromGroup()" in \
+    assert "leak.py:11:10: HDL001 cluster handle 'hc' from GetClusterFromGroup()" in \
         leaking.stdout, leaking.stdout
 
     fixed = try_repo(project, "fixed.py", env)

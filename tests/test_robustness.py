@@ -30,8 +30,9 @@ def run_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes,
             name: str = "hostile.py") -> tuple[int, list[str]]:
     path = tmp_path / name
     path.write_bytes(data)
-    # The inputs set up ``clusapi`` without restypes for brevity; HDL007 is not their subject.
-    code = main([str(path), "--force", "--jobs", "1", "--ignore", "HDL007"])
+    # The inputs set up ``clusapi`` without restypes or argtypes for brevity; HDL007 and
+    # HDL008 are not their subject.
+    code = main([str(path), "--force", "--jobs", "1", "--ignore", "HDL007,HDL008"])
     out, err = capsys.readouterr()
     assert "Traceback" not in out and "Traceback" not in err, out + err
     assert code in (0, 1), (code, out, err)

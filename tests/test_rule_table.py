@@ -11,7 +11,8 @@ For each entry a leaking and a clean snippet are generated in the idiom its
 
 The leak must give exactly one HDL001, at the acquiring line; the clean snippet nothing.
 Snippets create the DLL object in the file (``ctypes.windll.clusapi``) and give every
-handle-returning function a pointer ``restype`` so that HDL007 stays out of the way.
+handle-returning function a pointer ``restype`` and every release its ``argtypes``, so
+that HDL007 and HDL008 stay out of the way.
 """
 
 from __future__ import annotations
@@ -118,9 +119,24 @@ def _release_lines(handle: str, release: str, indent: str) -> list[str]:
     return [f"{indent}clusapi.{release}({', '.join(args)})"]
 
 
+def _argtypes_lines(release: str) -> list[str]:
+    """``argtypes`` of the functions :func:`_release_lines` calls (else HDL008)."""
+    if release in ("ClusterRegCloseBatch", "ClusterRegCloseBatchEx"):
+        types = ["ctypes.c_void_p", "ctypes.c_int", "ctypes.c_void_p"]
+    elif release in ("ClusterRegCloseReadBatch", "ClusterRegCloseReadBatchEx"):
+        types = ["ctypes.c_void_p", "ctypes.c_ulong", "ctypes.c_void_p"]
+        if not release.endswith("Ex"):
+            types.pop(1)
+        return [f"clusapi.{release}.argtypes = [{', '.join(types)}]",
+                "clusapi.ClusterRegCloseReadBatchReply.argtypes = [ctypes.c_void_p]"]
+    else:
+        types = ["ctypes.c_void_p"] * (TABLE.releases[release].arg_index + 1)
+    return [f"clusapi.{release}.argtypes = [{', '.join(types)}]"]
+
+
 def snippet(rule: AcquireRule, leak: bool) -> tuple[str, int]:
     """A module using ``rule`` once, and the line of the acquiring call."""
-    lines = HEADER.splitlines()
+    lines = HEADER.splitlines() + _argtypes_lines(rule.release[0])
     if rule.returns_via == "return":
         lines.append(f"clusapi.{rule.name}.restype = ctypes.c_void_p")
         lines += ["", "", "def use(parent):"]

@@ -74,6 +74,10 @@ def _snippets(rule: AcquireRule, name: str) -> tuple[str, str]:
         flags[rule.no_release_if_flag.arg_index] = "0"
     if rule.also_releases_if_flag is not None:  # DuplicateHandle: into this process
         flags[2] = "acq.GetCurrentProcess()"
+    index = rule.release_handle_arg_index
+    # else HDL008: the handle is passed to the release (at its index)
+    count = 0 if rule.returns_via == "paired" and rule.pair_key_arg_index is None else index + 1
+    head.insert(4, f"rel.{release}.argtypes = [{', '.join(['wintypes.HANDLE'] * count)}]")
     if rule.returns_via == "return":
         head.insert(4, f"acq.{name}.restype = wintypes.HANDLE")  # else HDL007
         body.append(f"    h = acq.{name}({_args(max([3, *flags]) + 1, flags)})")
@@ -104,7 +108,6 @@ def _snippets(rule: AcquireRule, name: str) -> tuple[str, str]:
         if not rule.release_even_on_failure:
             body += [status_fails, "        raise OSError()"]
     released = []
-    index = rule.release_handle_arg_index
     for handle in handles or [None]:
         if handle is None:
             released.append(f"    rel.{release}()")
