@@ -34,16 +34,16 @@ from handlelint.packs import (
     MODELLED, configured_acquires, engine_table, mentions_win32_dll, win32_dlls)
 from handlelint.project.layout import find_root
 from handlelint.project.vocabulary import mentions, vocabulary
-from handlelint.pywin32 import mentions_module
+from handlelint.module_packs import mentions_module
 from handlelint.records import AcquireRule, ReleaseRule
 from handlelint.rules import RuleTable, with_configured
 from handlelint.source import SourceError, decode, run_with_big_stack
 
 
-#: The prefilter looks only for the words of the packs the engine enforces: a file that
-#: mentions only a Win32 name would be parsed for no finding while those packs are not
-#: modelled (see README, Performance). False: the words of every enabled pack.
-PREFILTER_ENFORCED = True
+#: The prefilter looks for the words of every enabled pack (False), or only for those of
+#: the clusapi pack, whose names count alone (True; the other packs then through their
+#: DLL names and imports only). See README, Performance, for the cost of each.
+PREFILTER_ENFORCED = False
 
 
 def table_for(config: Config, win32: bool = True) -> RuleTable:
@@ -120,7 +120,11 @@ def _mentions_tracked(data: bytes, config: Config, enforced: bool = PREFILTER_EN
     # The rule table is loaded only for configured rules; the packs' words come from
     # the prefilter's own generated list.
     table = table_for(config, False) if config.acquire else None
-    if mentions_tracked_name(data, table, extra, packs=searched_packs(config.rules, enforced)):
+    # One pass over the names of every enabled pack and the clusapi DLL names (found
+    # anywhere); the other packs' DLL and module names count only where they can make a
+    # call, looked for around this (imports above, DLL objects below).
+    if mentions_tracked_name(data, table, extra, packs=searched_packs(config.rules, enforced),
+                             sources_of=MODELLED[:1]):
         return True
     # A Win32 ctypes entry matches only through a DLL object of its DLL, made in the file
     # with ctypes: no "ctypes" (no "y", one memchr), no such object.

@@ -29,8 +29,9 @@ occurs, so a file holding a million "cluster" words costs about two reads of it:
    ``clusapi``, ``w`` for ``winreg``, ...): one ``memchr`` per group in the copy, and a
    substring search per source only in a group whose byte occurs;
 3. the capitalised names, only where the text has a capital letter at all (the copy
-   differs from the text: one ``memcmp``): one regular-expression pass collects the
-   capitalised identifiers, and a set intersection (in C) compares them with the names;
+   differs from the text: one ``memcmp``): one ``bytes.translate`` pass turns every byte
+   that cannot be in an identifier into a space, ``split()`` gives the words, and a set
+   intersection (in C) compares them with the names;
 4. the other configured names, by one word-bounded pattern.
 """
 
@@ -45,8 +46,9 @@ from handlelint.rules import RuleTable, read_data
 
 #: The generated file of every pack's words (see :func:`render_vocabulary`).
 VOCABULARY_FILE = "vocabulary.txt"
-#: Identifiers that start with a capital letter (those of the names are matched exactly).
-_CAPITALISED = re.compile(rb"[A-Z][A-Za-z0-9_]*")
+#: Every byte that cannot be part of an identifier becomes a space: ``split()`` of the
+#: translated text gives the identifiers (and numbers), compared with the names as a set.
+_WORDS = bytes(b if chr(b).isalnum() and b < 128 or b == 95 else 32 for b in range(256))
 _CAPITALISED_NAME = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
 #: Texts from this size on take the ``bytes.translate`` pass first (step 1): on a smaller
 #: one it costs more than it can save.
@@ -230,7 +232,7 @@ def mentions(data: bytes, words: Vocabulary, *, lowered: bytes | None = None) ->
             return True
     if (words.capitalised and low != data
             and (words.name_gate is None or any(g in low for g in words.name_gate))
-            and not words.capitalised.isdisjoint(_CAPITALISED.findall(data))):
+            and not words.capitalised.isdisjoint(data.translate(_WORDS).split())):
         return True
     return words.others is not None and words.others.search(data) is not None
 
@@ -243,15 +245,24 @@ def mentions_clus(data: bytes) -> bool:
 def mentions_tracked_name(data: bytes, table: RuleTable | None = None,
                           extra: frozenset[str] = frozenset(), *,
                           lowered: bytes | None = None,
-                          packs: tuple[str, ...] | None = None) -> bool:
+                          packs: tuple[str, ...] | None = None,
+                          sources_of: tuple[str, ...] | None = None) -> bool:
     """Does ``data`` mention a word of the packs ``packs`` (None: all), a name of
-    ``table`` (its configured names) or one of ``extra`` (releasers, DLL names)?"""
+    ``table`` (its configured names) or one of ``extra`` (releasers, DLL names)?
+
+    ``sources_of`` (None: every pack of ``packs``) limits the DLL and module names
+    searched here to those packs: the engine looks for the others where alone they can
+    make a call (a DLL name in a text that names ``ctypes``, a module in an import).
+    """
     names = table.tracked_names if table is not None else frozenset()
-    return mentions(data, _assembled(packs, extra, names), lowered=lowered)
+    return mentions(data, _assembled(packs, extra, names, sources_of), lowered=lowered)
 
 
 @functools.lru_cache(maxsize=16)
 def _assembled(packs: tuple[str, ...] | None, extra: frozenset[str],
-               names: frozenset[str]) -> Vocabulary:
+               names: frozenset[str], sources_of: tuple[str, ...] | None = None
+               ) -> Vocabulary:
     words = packs_words(packs)
-    return vocabulary(words.sources, words.names | extra | names)
+    sources = words.sources if sources_of is None else packs_words(
+        tuple(p for p in sources_of if packs is None or p in packs)).sources
+    return vocabulary(sources, words.names | extra | names)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from handlelint.config import Config
-from handlelint.engine import passes_prefilter, searched_packs, table_for
+from handlelint.engine import PREFILTER_ENFORCED, passes_prefilter, searched_packs, table_for
 from handlelint.packs import MODELLED
 from handlelint.prefilter import (
     VOCABULARY_FILE, mentions, mentions_clus, mentions_tracked_name, packs_words,
@@ -113,9 +115,15 @@ def test_rules_narrow_the_vocabulary() -> None:
     assert not passes_prefilter(text, Config(rules=("clusapi",)))
 
 
-def test_the_engine_searches_the_enforced_packs() -> None:
-    """Today the command line and the plugin look for the words of the packs the engine
-    enforces; every enabled pack's words are one switch away."""
+def test_the_engine_searches_every_enabled_pack() -> None:
+    """The command line and the plugin look for the words of every enabled pack; the
+    clusapi pack's alone is one switch away."""
+    assert not PREFILTER_ENFORCED
+    assert passes_prefilter(b"from winlib import CreateFileW\n", Config())
+    assert not passes_prefilter(b"from winlib import CreateFileW\n", Config(rules=("clusapi",)))
+    # A Win32 DLL name alone makes no call: only with ctypes (a DLL object) or an import.
+    assert not passes_prefilter(b"# see kernel32 and win32api\n", Config())
+    assert passes_prefilter(b"import ctypes\nk = ctypes.WinDLL('kernel32')\n", Config())
     assert searched_packs(None, enforced=False) is None
     assert searched_packs(("kernel32",), enforced=False) == ("kernel32",)
     assert searched_packs(None, enforced=True) == MODELLED[:1] == ("clusapi",)
@@ -137,3 +145,14 @@ def test_no_word_survives_the_first_pass_empty() -> None:
 
 if __name__ == "__main__":
     VOCABULARY_PATH.write_text(render_vocabulary(), encoding="utf-8")
+
+
+def test_the_prefilter_imports_no_parser() -> None:
+    """Checking a file that mentions nothing must not import libcst (about 0.6 s)."""
+    code = ("import sys\nimport handlelint.flake8_plugin, handlelint.cli\n"
+            "from handlelint.engine import check_source\n"
+            "assert check_source('import os\\n', 'm.py') == []\n"
+            "print('libcst' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"

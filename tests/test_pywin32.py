@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from handlelint.engine import check_source
 from handlelint.packs import MODULE_PACKS, all_packs
-from handlelint.pywin32 import MODULES, handle_positions, module_rules
+from handlelint.module_packs import MODULES
+from handlelint.pywin32 import handle_positions, module_rules
 
 
 def _codes(source: str) -> list[tuple[int, str]]:
@@ -64,7 +65,7 @@ def test_tuple_results() -> None:
 
 
 def test_the_prefilter_wants_an_import() -> None:
-    from handlelint.pywin32 import mentions_module
+    from handlelint.module_packs import mentions_module
     assert mentions_module(b"import os, win32api\n")
     assert mentions_module(b"from win32file import (\n    CreateFile,\n)\n")
     assert mentions_module(b"    import _winreg as winreg\n")
