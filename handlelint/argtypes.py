@@ -27,11 +27,10 @@ from handlelint.index import ModuleIndex
 from handlelint.positions import Positions
 from handlelint.resolve import CallKind, Resolver
 from handlelint.restype import RestypeCheck
-from handlelint.syntax import dotted, final_name
+from handlelint.syntax import dotted
 
 #: Stands for "every position is covered" (``argtypes`` that is not a literal sequence).
 _ALL = -1
-_POINTER_HELPERS = frozenset({"byref", "pointer", "addressof"})
 
 
 class ArgtypesCheck(RestypeCheck):
@@ -90,11 +89,9 @@ class ArgtypesCheck(RestypeCheck):
                 continue
             scope = self.index.assign_scope.get(id(target), self.index.module)
             name = dotted(target)
-            if rule.returns_via == "out_param":
-                args = [a.value for a in value.args if a.keyword is None]
-                index = rule.out_param_index or 0
-                name = _out_name(args[index]) if index < len(args) else ""
-            elif rule.returns_via != "return":
+            if rule.returns_via != "return":
+                # An out-parameter handle lives in a ctypes object (``wintypes.HKEY()``),
+                # which ctypes passes at its own size: only a returned plain int is at risk.
                 continue
             if name:
                 key = module if name.startswith("self.") else id(scope)
@@ -143,9 +140,3 @@ class ArgtypesCheck(RestypeCheck):
                     break
                 position += 1
         return out
-
-
-def _out_name(expr: cst.BaseExpression) -> str:
-    if isinstance(expr, cst.Call) and final_name(expr.func) in _POINTER_HELPERS and expr.args:
-        expr = expr.args[0].value
-    return expr.value if isinstance(expr, cst.Name) else ""
