@@ -13,7 +13,7 @@ line goes to stderr when stderr is a terminal or ``--summary`` asks for it.
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import functools
 import os
 import sys
 import time
@@ -26,9 +26,10 @@ from handlelint.checking import FileResult, Options, check_file, stop_analysis_t
 from handlelint.codes import CODES
 from handlelint.config import Config, ConfigError, discover_config, load_config
 from handlelint.engine import passes_prefilter
-from handlelint.files import Exclude, discover, missing
+from handlelint.files import discover, missing
 from handlelint.output import WRITERS, Report, sort_key
-from handlelint.selection import Selection, parse_codes
+from handlelint.selection import parse_codes
+from handlelint.settings import Settings
 from handlelint.workers import Progress, check_in_workers
 
 __all__ = ["Options", "FileResult", "check_file", "check_files", "passes_prefilter",
@@ -90,6 +91,30 @@ def run_checks(files: Sequence[str], options: Options, jobs: int = 1,
         results = _check_serial(files, options, data, progress)
     reports = sorted((r for result in results for r in result.reports), key=sort_key)
     return RunResult(reports, len(files), sum(result.skipped for result in results))
+
+
+def _run_groups(files: Sequence[str], groups: Sequence[tuple[Options, Sequence[int]]],
+                jobs: int, data: Sequence[bytes | None] | None = None,
+                progress: Progress | None = None) -> RunResult:
+    """Check each group of ``files`` (their indexes) with its own options; one result."""
+    reports: list[Report] = []
+    skipped = done = 0
+    for options, indexes in groups:
+        group_files = [files[i] for i in indexes]
+        group_data = [data[i] for i in indexes] if data else None
+        shifted = None
+        if progress is not None:
+            shifted = functools.partial(_shifted, progress, done, len(files))
+        result = run_checks(group_files, options, jobs, group_data, shifted)
+        reports.extend(result.reports)
+        skipped += result.skipped
+        done += len(indexes)
+    return RunResult(sorted(reports, key=sort_key), len(files), skipped)
+
+
+def _shifted(progress: Progress, before: int, total: int, done: int, count: int) -> None:
+    del count
+    progress(before + done, total)
 
 
 def check_files(files: Sequence[str], options: Options, jobs: int = 1) -> list[Report]:
@@ -181,8 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="with the path -, the path of the file read from stdin (for the output, "
              "the configuration and exclude)")
     add("--config", metavar="PATH",
-        help="the TOML file whose [tool.handlelint] table to use (default: the nearest "
-             "pyproject.toml that has one, from the first PATH up)")
+        help="the TOML file whose [tool.handlelint] table to use for every file "
+             "(default: each file's nearest pyproject.toml that has one, from its folder up)")
     add("--jobs", type=_count, default=os.cpu_count() or 1, metavar="N",
         help="processes to check files with (default: number of CPUs)")
     add("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
@@ -208,7 +233,9 @@ def _error(message: str) -> int:
 
 
 def read_config(paths: Sequence[str], explicit: str | None) -> Config:
-    """The ``--config`` file's settings, or those found from the first path upward."""
+    """The ``--config`` file's settings, or those found from the first path upward: the
+    run's own settings (its baseline); each file is checked with its own
+    (:mod:`handlelint.settings`)."""
     if explicit is not None:
         if not os.path.isfile(explicit):
             raise ConfigError(explicit, "no such file")
@@ -277,11 +304,8 @@ def _main(argv: Sequence[str] | None) -> int:
         config = read_config([shown] if from_stdin else paths, args.config)
     except ConfigError as exc:
         return _error(str(exc))
-    if args.no_cache:
-        config = dataclasses.replace(config, use_cache=False)
-    # A list given on the command line replaces the configuration's.
-    selection = Selection(config.select if args.select is None else args.select,
-                          config.ignore if args.ignore is None else args.ignore)
+    settings = Settings(config if args.config is not None else None, no_cache=args.no_cache,
+                        select=args.select, ignore=args.ignore)
     baseline_path = args.baseline
     if baseline_path is None and config.baseline:
         baseline_path = os.path.join(config.root, config.baseline)
@@ -292,19 +316,22 @@ def _main(argv: Sequence[str] | None) -> int:
         except BaselineError as exc:
             return _error(str(exc))
     places = args.format == "sarif" or baseline is not None or args.write_baseline is not None
-    options = Options(selection, args.force, args.explain, config, args.timeout, places,
-                      args.max_memory)
     warn = (lambda text: None) if args.quiet else _warn
-    excluded = Exclude(config.exclude, config.root)
     data: list[bytes | None] | None = None
-    if from_stdin:
-        files = [] if excluded(shown) else [shown]
-        data = [sys.stdin.buffer.read()] if files else None
-    else:
-        files = discover(paths, excluded, warn)
+    try:
+        if from_stdin:
+            files = [] if settings.excluded(shown) else [shown]
+            data = [sys.stdin.buffer.read()] if files else None
+        else:
+            files = discover(paths, settings.excluded, warn)
+        groups = [(Options(settings.selection(own), args.force, args.explain, own,
+                           args.timeout, places, args.max_memory), indexes)
+                  for own, indexes in settings.groups(files)]
+    except ConfigError as exc:
+        return _error(str(exc))
     progress = _ProgressLine(sys.stderr, start) if _isatty(sys.stderr) else None
     try:
-        result = run_checks(files, options, args.jobs, data, progress)
+        result = _run_groups(files, groups, args.jobs, data, progress)
     finally:
         if progress is not None:
             progress.clear()
