@@ -36,7 +36,7 @@ from pathlib import Path
 from handlelint.analysis import analyse
 from handlelint.config import Config
 from handlelint.engine import check_source, passes_prefilter, table_for
-from handlelint.project import store, vocabulary
+from handlelint.project import layout, store, vocabulary
 from handlelint.source import decode, run_with_big_stack
 
 WRAPPERS, USERS, PLAIN = 80, 80, 40
@@ -132,9 +132,8 @@ def generate(root: Path) -> list[str]:
 
 def _new_run() -> None:
     store._PROJECTS.clear()
-    vocabulary._VOCABULARIES.clear()
-    vocabulary._USED.clear()
-    vocabulary._TEXTS.clear()
+    layout._LAYOUTS.clear()
+    vocabulary.clear()
 
 
 def project_run(files: list[str], config: Config) -> tuple[float, int, int]:

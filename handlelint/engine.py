@@ -32,8 +32,7 @@ from handlelint.findings import Finding
 from handlelint.prefilter import mentions_tracked_name
 from handlelint.packs import (
     MODELLED, configured_acquires, engine_table, mentions_win32_dll, win32_dlls)
-from handlelint.project.layout import find_root
-from handlelint.project.vocabulary import mentions, vocabulary
+from handlelint.project.vocabulary import mentions, reachable_words
 from handlelint.module_packs import mentions_module
 from handlelint.records import AcquireRule, ReleaseRule
 from handlelint.rules import RuleTable, with_configured
@@ -91,12 +90,13 @@ def passes_prefilter(data: bytes, config: Config, path: str = "") -> bool:
 
 
 def in_project_vocabulary(data: bytes, config: Config, path: str) -> bool:
-    """Does the file ``path`` of a project mention a name its handle code defines?"""
-    root = find_root(os.path.dirname(os.path.abspath(path))) if path else None
-    if root is None or not os.path.isfile(path):
+    """Does the file ``path`` of a project mention a name the handle code it reaches
+    through its imports defines?"""
+    if not path or not os.path.isfile(path):
         return False
-    words = vocabulary(root, repr(config),
-                       lambda text: _mentions_tracked(text, config, enforced=True))
+    words = reachable_words(path, data, repr(config),
+                            lambda text: _mentions_tracked(text, config, enforced=True),
+                            config.source_roots)
     return mentions(data, words)
 
 

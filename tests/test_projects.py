@@ -183,3 +183,34 @@ def test_no_cache_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[s
     _write_project(tmp_path, "return clusapi.OpenCluster(name)")
     assert _run_cli(tmp_path, capsys, "--no-cache") == {("user.py", 5, "HDL001")}
     assert not (tmp_path / ".handlelint_cache").exists()
+
+
+def test_prefilter_reads_only_the_modules_a_file_reaches(tmp_path: Path) -> None:
+    """The project prefilter reads the modules reachable through the checked file's
+    imports (wrappers of wrappers included), never the rest of the checkout."""
+    from handlelint.config import Config
+    from handlelint.engine import passes_prefilter
+    from handlelint.project import vocabulary
+
+    (tmp_path / ".git").mkdir()
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", "utf-8")
+    (pkg / "low.py").write_text("import ctypes\nclusapi = ctypes.windll.clusapi\n\n\n"
+                                "def open_it(name):\n    return clusapi.OpenCluster(name)\n")
+    (pkg / "mid.py").write_text("from .low import (\n    open_it,\n)\n\n\n"
+                                "def open_twice(name):\n    return open_it(name)\n")
+    (pkg / "top.py").write_text("from pkg import mid as m\n\n\ndef use():\n"
+                                "    h = m.open_twice('c')\n    return h\n")
+    (pkg / "alone.py").write_text("def use(m):\n    return m.open_twice('c')\n")
+    (pkg / "plain.py").write_text("import os\nfrom pkg import other0\n\n\n"
+                                  "def f():\n    return os.sep\n")
+    for i in range(20):
+        (pkg / f"other{i}.py").write_text(f"def open_twice{i}():\n    return {i}\n")
+    vocabulary.clear()
+    config = Config()
+    for name, wanted in (("top.py", True), ("alone.py", False), ("plain.py", False)):
+        path = pkg / name
+        assert passes_prefilter(path.read_bytes(), config, str(path)) is wanted, name
+    read = {Path(p).name for p in vocabulary._TEXTS}
+    assert read == {"__init__.py", "low.py", "mid.py", "other0.py"}

@@ -24,6 +24,8 @@ from handlelint.findings import Finding
 from handlelint.project.model import ClassFacts, ModuleFacts, Summary
 from handlelint.rules import AcquireRule
 
+#: Windows opens files in text mode unless told otherwise.
+_BINARY = getattr(os, "O_BINARY", 0)
 #: The digest recorded for a dependency whose facts were unknown (a cycle, an error).
 UNKNOWN = "-"
 
@@ -195,8 +197,13 @@ class DiskCache:
             path = self._path(module)
             # A name of this process and thread: parallel writers never share one.
             tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as stream:
-                stream.write(f'{head[:-1]}, "facts": {facts}, "findings": {findings}}}')
+            text = f'{head[:-1]}, "facts": {facts}, "findings": {findings}}}'
+            # os.open and one write of the bytes: no text layer for a file written once.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o666)
+            try:
+                os.write(fd, text.encode("utf-8", "surrogatepass"))
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
         except OSError:
             pass

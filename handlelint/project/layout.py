@@ -5,7 +5,8 @@ The root of a file is the nearest folder upward holding ``pyproject.toml``,
 the configured ``source-roots`` (relative to the root, for ``src/`` layouts), else the
 root itself and its ``src`` folder when there is one. A module ``a.b`` is
 ``<source root>/a/b.py`` or ``<source root>/a/b/__init__.py``; nothing is executed and
-no installed package is consulted.
+no installed package is consulted. :func:`layout_for` keeps one map per root and run,
+shared by the prefilter's reading of imports and by the project's analysis.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import functools
 import os
 from typing import Optional, Sequence
+
+from handlelint.config import ConfigError, read_table
 
 MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
@@ -99,3 +102,32 @@ class Layout:
         if name:
             return f"{base}.{name}" if base else name
         return base or None
+
+
+_LAYOUTS: dict[tuple[str, ...], Layout] = {}
+
+
+def layout_for(root: str, source_roots: Sequence[str] = ()) -> Layout:
+    """The module map of ``root`` (one per root and source roots in a run); without
+    ``source_roots``, the project's own ``source-roots`` (:func:`own_source_roots`)."""
+    key = (root, *source_roots)
+    found = _LAYOUTS.get(key)
+    if found is None:
+        found = _LAYOUTS[key] = Layout(root, tuple(source_roots) or own_source_roots(root))
+    return found
+
+
+def own_source_roots(root: str) -> tuple[str, ...]:
+    """The ``source-roots`` of the project's own ``pyproject.toml``, when the run's
+    settings name none (the flake8 plugin's settings come from its working folder)."""
+    path = os.path.join(root, "pyproject.toml")
+    if not os.path.isfile(path):
+        return ()
+    try:
+        table = read_table(path)
+    except ConfigError:
+        return ()
+    value = (table or {}).get("source-roots", (table or {}).get("source_roots", ()))
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return ()

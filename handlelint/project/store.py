@@ -16,13 +16,12 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
-from handlelint.config import ConfigError, read_table
 from handlelint.findings import Finding
 from handlelint.project.cache import (
     UNKNOWN, DiskCache, Entry, digest, facts_digest, facts_text)
-from handlelint.project.layout import Layout, find_root
+from handlelint.project.layout import Layout, find_root, layout_for
 from handlelint.project.model import ClassFacts, ModuleFacts, Summary
-from handlelint.project.vocabulary import text_of, used_words
+from handlelint.project.vocabulary import mentioned_elsewhere, read
 
 #: ``(text or bytes, module name, project) -> (facts, findings)``: the analysis of a module.
 Build = Callable[[Union[str, bytes], str, "Project"],
@@ -84,13 +83,9 @@ class Project:
         known = self._known.get(module)
         if known is not None:  # files do not change during a run: read each once
             return known
-        data = text_of(self.layout.root, path)
+        data = read(path)
         if data is None:
-            try:
-                with open(path, "rb") as stream:
-                    data = stream.read()
-            except OSError:
-                return None
+            return None
         return self._analyse(module, digest(data), data, raise_errors=False)
 
     def _analyse(self, module: str, content: str, source: Union[str, bytes],
@@ -154,7 +149,7 @@ class Project:
         return facts.classes.get(qual) if facts is not None else None
 
     def mentioned_elsewhere(self, name: str) -> bool:
-        return name.encode("utf-8") in used_words(self.layout.root)
+        return mentioned_elsewhere(self.layout.root, name)
 
     def export(self, module: str, name: str) -> Optional[str]:
         facts = self.facts(module)
@@ -179,25 +174,8 @@ def project_for(path: str, source_roots: tuple[str, ...], settings: str, build: 
     project = _PROJECTS.get(key)
     if project is None:
         cache = DiskCache(os.path.join(root, cache_dir), settings) if cache_dir else None
-        roots = source_roots or _own_source_roots(root)
-        project = _PROJECTS[key] = Project(Layout(root, roots), build, cache)
+        project = _PROJECTS[key] = Project(layout_for(root, source_roots), build, cache)
     module = project.layout.module_of(path)
     if module is None:
         return None
     return project, module
-
-
-def _own_source_roots(root: str) -> tuple[str, ...]:
-    """The ``source-roots`` of the project's own ``pyproject.toml``, when the run's
-    settings name none (a run over several projects, each with its own layout)."""
-    path = os.path.join(root, "pyproject.toml")
-    if not os.path.isfile(path):
-        return ()
-    try:
-        table = read_table(path)
-    except ConfigError:
-        return ()
-    value = (table or {}).get("source-roots", (table or {}).get("source_roots", ()))
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    return ()

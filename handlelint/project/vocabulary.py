@@ -1,30 +1,192 @@
-"""The words that make a file of a project worth parsing: names its handle code defines.
+"""The words that make a file of a project worth parsing: names its imports' handle code defines.
 
 In project mode a file may mention no tracked name and still call a wrapper of another
-module that hands out a handle (``self._utils.open_cluster()``). The prefilter then
-asks this vocabulary too: the names of the functions and classes defined in the files
-that pass the plain prefilter, and, to a fixpoint, in the files that mention one of
-those names (wrappers of wrappers). It is computed from the text alone, once per
-project and run: every ``*.py`` file of the project is read, none is parsed. A file
-that mentions none of these words is still never parsed. Dunder names (``__init__``)
-are left out: every class defines them.
+module that hands out a handle (``self._utils.open_cluster()``). The prefilter then asks
+for the words of the project modules the file reaches through its imports: a reached
+module is *handle code* when it passes the plain prefilter or mentions a word of the
+handle code it reaches in turn (wrappers of wrappers); the words are the names of the
+functions and classes handle code defines (dunder names such as ``__init__`` are left
+out: every class defines them). The imports are read from the text with a regular
+expression (every ``import`` line, at any indentation, so optional imports count too);
+nothing is parsed. Only the modules reachable from the checked file are read, each
+once per process, and the words of each module are memoised per project and settings,
+so a checked file that imports no project module reads nothing else, however big the
+checkout. A file that mentions none of these words is still never parsed.
+
+:func:`mentioned_elsewhere` answers whether some file of the project mentions a name
+beyond its ``def``: asked only by the analysis of handle code, it reads the project's
+files once per process (lazily, on the first question), and searches each name once.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections import Counter
 from typing import Callable, Iterator, Optional
 
 from handlelint.files import skip_dir
+from handlelint.project.layout import Layout, find_root, layout_for
 
 _DEF = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE)
 _WORD = re.compile(rb"\w+")
-_VOCABULARIES: dict[tuple[str, str], frozenset[bytes]] = {}
-_USED: dict[str, frozenset[bytes]] = {}
-_TEXTS: dict[str, dict[str, bytes]] = {}
-_STAMPS: dict[str, tuple[int, int]] = {}
+#: ``from <dots><name> import <names>`` (parenthesised over lines, or to the line end)
+#: and ``import <names>``.
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n#;]*)"
+    rb"|import[ \t]+([^\n#;]*))", re.MULTILINE)
+_NAME = re.compile(rb"[A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*")
+
+#: path -> (text, modification time, size): every file read, once per process.
+_TEXTS: dict[str, tuple[bytes, int, int]] = {}
+#: (root, settings) -> the words each module exports (its own and those it reaches).
+_EXPORTS: dict[tuple[str, str], dict[str, frozenset[bytes]]] = {}
+#: (root, name) -> is it mentioned elsewhere.
+_MENTIONED: dict[tuple[str, bytes], bool] = {}
+#: root -> the paths of its Python files (listed on the first question).
+_FILES: dict[str, tuple[str, ...]] = {}
+
+
+def clear() -> None:
+    """Forget every text and word read (a new run in the same process)."""
+    for table in (_TEXTS, _EXPORTS, _MENTIONED, _FILES):
+        table.clear()
+
+
+def read(path: str) -> Optional[bytes]:
+    """The text of ``path``, read once per process (again when it changed since:
+    another modification time or size), or None when it cannot be read."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    found = _TEXTS.get(path)
+    if found is not None and found[1:] == (info.st_mtime_ns, info.st_size):
+        return found[0]
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read()
+    except OSError:
+        return None
+    _TEXTS[path] = (data, info.st_mtime_ns, info.st_size)
+    return data
+
+
+def _defined(data: bytes) -> frozenset[bytes]:
+    return frozenset(name for name in _DEF.findall(data) if not name.startswith(b"__"))
+
+
+def imported_modules(data: bytes, module: Optional[str], layout: Layout) -> list[str]:
+    """The project modules the imports of ``data`` (the text of ``module``, None when
+    it is no module of the project) load: each package on the way, and for
+    ``from m import n`` the module ``m.n`` when there is one."""
+    names: list[str] = []
+    for dots, source, members, plain in _IMPORT.findall(data):
+        if plain:
+            names.extend(_first_names(plain))
+            continue
+        level = len(dots)
+        name = _dotted(source)
+        if level and module is None:
+            continue
+        base = layout.absolute(module or "", name, level) if level else name
+        if not base:
+            continue
+        names.append(base)
+        names.extend(f"{base}.{m}" for m in _first_names(members.strip(b"()")))
+    found: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):
+            candidate = ".".join(parts[:i])
+            if candidate and candidate not in seen:
+                seen.add(candidate)
+                if layout.file_of(candidate) is not None:
+                    found.append(candidate)
+    return found
+
+
+def _first_names(names: bytes) -> Iterator[str]:
+    """The imported names of ``a.b as c, d`` (``a.b``, ``d``)."""
+    for part in names.replace(b"\\", b" ").split(b","):
+        found = _NAME.match(part.strip())
+        if found:
+            yield _dotted(found.group())
+
+
+def _dotted(raw: bytes) -> str:
+    return "".join(raw.decode("utf-8", "replace").split())
+
+
+class _Reach:
+    """The handle words of the modules reachable from one file (see the module
+    docstring): the reachable set is read, then solved to a fixpoint."""
+
+    def __init__(self, layout: Layout, relevant: Callable[[bytes], bool],
+                 exports: dict[str, frozenset[bytes]]) -> None:
+        self.layout = layout
+        self.relevant = relevant
+        self.exports = exports
+
+    def words(self, starts: list[str]) -> frozenset[bytes]:
+        """The words the modules ``starts`` export, solving what is not memoised yet."""
+        imports: dict[str, list[str]] = {}
+        texts: dict[str, bytes] = {}
+        pending = [m for m in starts if m not in self.exports]
+        while pending:
+            module = pending.pop()
+            if module in imports:
+                continue
+            path = self.layout.file_of(module)
+            data = read(path) if path is not None else None
+            texts[module] = data or b""
+            imports[module] = imported_modules(texts[module], module, self.layout)
+            pending.extend(m for m in imports[module]
+                           if m not in imports and m not in self.exports)
+        self._solve(imports, texts)
+        words: set[bytes] = set()
+        for module in starts:
+            words |= self.exports.get(module, frozenset())
+        return frozenset(words)
+
+    def _solve(self, imports: dict[str, list[str]], texts: dict[str, bytes]) -> None:
+        exported = {m: frozenset[bytes]() for m in imports}
+        handle = {m for m, data in texts.items() if self.relevant(data)}
+        mentioned: dict[str, frozenset[bytes]] = {}
+        changed = True
+        while changed:
+            changed = False
+            for module, reached in imports.items():
+                seen: set[bytes] = set()
+                for other in reached:
+                    seen |= exported.get(other, self.exports.get(other, frozenset()))
+                if module not in handle and seen:
+                    if module not in mentioned:
+                        mentioned[module] = frozenset(_WORD.findall(texts[module]))
+                    if not mentioned[module].isdisjoint(seen):
+                        handle.add(module)
+                if module in handle:
+                    seen |= _defined(texts[module])
+                if seen != exported[module]:
+                    exported[module] = frozenset(seen)
+                    changed = True
+        self.exports.update(exported)
+
+
+def reachable_words(path: str, data: bytes, settings: str,
+                    relevant: Callable[[bytes], bool],
+                    source_roots: tuple[str, ...] = ()) -> frozenset[bytes]:
+    """The words of the handle code the file ``path`` (whose text is ``data``) reaches
+    through its imports; ``relevant`` is the plain prefilter, ``settings`` identifies it."""
+    root = find_root(os.path.dirname(os.path.abspath(path)))
+    if root is None:
+        return frozenset()
+    layout = layout_for(root, source_roots)
+    starts = imported_modules(data, layout.module_of(path), layout)
+    if not starts:
+        return frozenset()
+    exports = _EXPORTS.setdefault((root, settings), {})
+    return _Reach(layout, relevant, exports).words(starts)
 
 
 def _python_files(root: str) -> Iterator[str]:
@@ -36,84 +198,29 @@ def _python_files(root: str) -> Iterator[str]:
                 yield os.path.join(dirpath, name)
 
 
-def _texts(root: str) -> dict[str, bytes]:
-    """The text of every ``*.py`` file of the project by path, read once per root and
-    run (the project's analysis of a module reads it from here too)."""
-    found = _TEXTS.get(root)
-    if found is None:
-        found = _TEXTS[root] = {}
-        for path in _python_files(root):
-            try:
-                with open(path, "rb") as stream:
-                    found[path] = stream.read()
-                    _STAMPS[path] = _stamp(stream.fileno())
-            except OSError:
-                continue
-    return found
-
-
-def _stamp(fd: int) -> tuple[int, int]:
-    info = os.fstat(fd)
-    return info.st_mtime_ns, info.st_size
-
-
-def text_of(root: str, path: str) -> Optional[bytes]:
-    """The text of ``path`` if the vocabulary of its project read it already and the
-    file has not changed since (same modification time and size)."""
-    texts = _TEXTS.get(root)
-    data = texts.get(path) if texts is not None else None
-    if data is None:
-        return None
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return data if _STAMPS.get(path) == (info.st_mtime_ns, info.st_size) else None
-
-
-def _defined(data: bytes) -> set[bytes]:
-    return {name for name in _DEF.findall(data) if not name.startswith(b"__")}
-
-
-def vocabulary(root: str, settings: str, relevant: Callable[[bytes], bool]) -> frozenset[bytes]:
-    """The project's words (see the module docstring); ``relevant`` is the plain prefilter."""
-    key = (root, settings)
-    found = _VOCABULARIES.get(key)
+def mentioned_elsewhere(root: str, name: str) -> bool:
+    """Does some file of the project at ``root`` mention ``name`` more often than in
+    the ``def``/``class`` lines that define it (so that something may call it)?"""
+    word = name.encode("utf-8")
+    key = (root, word)
+    found = _MENTIONED.get(key)
     if found is not None:
         return found
-    words: set[bytes] = set()
-    pending: list[tuple[bytes, set[bytes]]] = []
-    for data in _texts(root).values():
-        if relevant(data):
-            words |= _defined(data)
-        else:
-            pending.append((data, set(_WORD.findall(data))))
-    changed = True
-    while changed and pending:
-        changed = False
-        rest = []
-        for data, mentioned in pending:
-            if mentioned & words:
-                words |= _defined(data)
-                changed = True
-            else:
-                rest.append((data, mentioned))
-        pending = rest
-    result = _VOCABULARIES[key] = frozenset(words)
-    return result
-
-
-def used_words(root: str) -> frozenset[bytes]:
-    """The identifiers the project's files mention other than where they define them
-    (more occurrences than ``def``/``class`` lines naming them): the names of functions
-    that something may call (once per root and run)."""
-    found = _USED.get(root)
-    if found is None:
-        counts: Counter[bytes] = Counter()
-        for data in _texts(root).values():
-            counts.update(_WORD.findall(data))
-            counts.subtract(_DEF.findall(data))
-        found = _USED[root] = frozenset(word for word, n in counts.items() if n > 0)
+    files = _FILES.get(root)
+    if files is None:
+        files = _FILES[root] = tuple(_python_files(root))
+    used = re.compile(rb"(?<!\w)" + re.escape(word) + rb"(?!\w)")
+    defined = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+" + re.escape(word)
+                         + rb"(?!\w)", re.MULTILINE)
+    found = False
+    for path in files:
+        data = read(path)
+        if data is None or word not in data:
+            continue
+        if len(used.findall(data)) > len(defined.findall(data)):
+            found = True
+            break
+    _MENTIONED[key] = found
     return found
 
 
