@@ -214,3 +214,36 @@ def test_prefilter_reads_only_the_modules_a_file_reaches(tmp_path: Path) -> None
         assert passes_prefilter(path.read_bytes(), config, str(path)) is wanted, name
     read = {Path(p).name for p in vocabulary._TEXTS}
     assert read == {"__init__.py", "low.py", "mid.py", "other0.py"}
+
+
+def test_cache_journals_survive_cut_lines_and_are_compacted(tmp_path: Path) -> None:
+    """Each process appends to a journal of its own; a line cut short is a miss, a
+    later line wins, and many journals are merged into one when read."""
+    from handlelint.findings import Finding
+    from handlelint.project import cache
+
+    folder = str(tmp_path / ".handlelint_cache")
+    entry = cache.Entry("c1", {"pkg.b": "-"}, None, (Finding(3, 4, "HDL001", "leak"),))
+    writer = cache.DiskCache(folder, "settings")
+    writer.store("pkg.a", entry, "null")
+    journals = [n for n in os.listdir(folder) if n.endswith(".jsonl")]
+    assert len(journals) == 1 and os.path.exists(os.path.join(folder, ".gitignore"))
+    with open(os.path.join(folder, journals[0]), "ab") as stream:
+        stream.write(b'pkg.b\t{"settings": "')  # a worker killed mid-line
+    reader = cache.DiskCache(folder, "settings")
+    assert reader.load("pkg.a", "c1") == entry
+    assert reader.load("pkg.a", "c2") is None and reader.load("pkg.b", "c1") is None
+    assert cache.DiskCache(folder, "other settings").load("pkg.a", "c1") is None
+    for i in range(cache.COMPACT_AFTER):
+        newer = cache.Entry(f"c{i}", {}, None, ())
+        with open(os.path.join(folder, f"99999999999999999{i:03d}-9.jsonl"), "w") as stream:
+            stream.write(f"pkg.a\t{{\"settings\": \"{reader.settings}\", "
+                         f"\"content\": \"{newer.content}\", \"deps\": {{}}, "
+                         f"\"facts\": null, \"findings\": []}}\n")
+    last = f"c{cache.COMPACT_AFTER - 1}"
+    merged = cache.DiskCache(folder, "settings")
+    assert merged.load("pkg.a", "c1") is None  # the journal written last wins
+    assert merged.load("pkg.a", last) is not None
+    left = [n for n in os.listdir(folder) if n.endswith(".jsonl")]
+    assert len(left) == 1
+    assert cache.DiskCache(folder, "settings").load("pkg.a", last) is not None

@@ -1,12 +1,18 @@
-"""The on-disk cache of a project: each module's summaries and findings, as JSON.
+"""The on-disk cache of a project: each module's summaries and findings, as JSON lines.
 
-One file per module under the cache folder (``.handlelint_cache/`` at the project root
-unless configured), named by a hash of the module name. An entry is valid when the
-module's text, the settings and the summaries of every module it consulted (recorded
-with a digest each, as mypy's incremental cache records its dependencies' interfaces)
-are those of the entry; otherwise it is recomputed and rewritten. Entries are written
-atomically (a temporary file, then a rename), so parallel workers never read half an
-entry. A cache that cannot be read or written is silently skipped.
+The cache folder (``.handlelint_cache/`` at the project root unless configured) holds
+journals: each process that computes entries appends them to a journal of its own
+(``<time>-<pid>.jsonl``, one line ``module<TAB>JSON`` per entry, one ``write`` each), so a
+cold run creates one file instead of one per module, and parallel workers never write to
+one file. A run reads every journal once, oldest first (a later line for a module
+replaces an earlier one), and when the folder holds more than :data:`COMPACT_AFTER`
+journals rewrites the latest entries into one (atomically: a temporary file, then a
+rename) and deletes the journals it read. An entry is valid when the module's text, the
+settings and the summaries of every module it consulted (recorded with a digest each,
+as mypy's incremental cache records its dependencies' interfaces) are those of the
+entry; otherwise it is recomputed and appended. A line cut short (a worker killed while
+writing) does not parse and is a miss, as is an entry of other settings. A cache that
+cannot be read or written is silently skipped.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import functools
 import hashlib
 import json
 import os
-import threading
+import time
 from typing import Any, Optional
 
 from handlelint import __version__
@@ -143,67 +149,109 @@ class Entry:
     findings: tuple[Finding, ...]
 
 
+#: More journals than this in the folder are merged into one when a run reads them.
+COMPACT_AFTER = 16
+_SUFFIX = ".jsonl"
+
+
 class DiskCache:
     """The cache folder of one project and settings (see the module docstring)."""
 
     def __init__(self, folder: str, settings: str) -> None:
         self.folder = folder
         self.settings = digest(f"{code_fingerprint()}\n{settings}".encode("utf-8"))
-        #: The entries the folder held when first read (None: not listed yet): a cold
-        #: cache costs one listing, not a failed open per module.
-        self._listed: Optional[frozenset[str]] = None
-        self._ready = False
+        #: module -> the JSON text of its latest entry (None: the journals not read yet).
+        self._lines: Optional[dict[str, bytes]] = None
+        #: This process's journal, named on the first entry written (each entry is
+        #: appended with one open, write and close: no descriptor is kept).
+        self._journal: Optional[str] = None
+        self._pid = 0
 
-    def _name(self, module: str) -> str:
-        return digest(module.encode("utf-8")) + ".json"
+    def _index(self) -> dict[str, bytes]:
+        """The latest entry of each module, from every journal (read once)."""
+        if self._lines is None:
+            self._lines = {}
+            try:
+                names = sorted(n for n in os.listdir(self.folder) if n.endswith(_SUFFIX))
+            except OSError:
+                names = []
+            for name in names:
+                try:
+                    with open(os.path.join(self.folder, name), "rb") as stream:
+                        data = stream.read()
+                except OSError:
+                    continue
+                for line in data.split(b"\n"):
+                    module, tab, entry = line.partition(b"\t")
+                    if tab:
+                        self._lines[module.decode("utf-8", "replace")] = entry
+            if len(names) > COMPACT_AFTER:
+                self._compact(names)
+        return self._lines
 
-    def _path(self, module: str) -> str:
-        return os.path.join(self.folder, self._name(module))
+    def _compact(self, names: list[str]) -> None:
+        """Merge the journals ``names`` into one (see the module docstring)."""
+        assert self._lines is not None
+        text = b"".join(module.encode("utf-8") + b"\t" + entry + b"\n"
+                        for module, entry in sorted(self._lines.items()))
+        path = os.path.join(self.folder, names[-1][:-len(_SUFFIX)] + "-all" + _SUFFIX)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "wb") as stream:
+                stream.write(text)
+            os.replace(tmp, path)
+        except OSError:
+            return
+        for name in names:
+            if os.path.join(self.folder, name) != path:
+                try:
+                    os.remove(os.path.join(self.folder, name))
+                except OSError:
+                    pass
 
     def load(self, module: str, content: str) -> Optional[Entry]:
         """The entry of ``module`` if its text and settings match (deps not yet checked)."""
-        if self._listed is None:
-            try:
-                self._listed = frozenset(os.listdir(self.folder))
-            except OSError:
-                self._listed = frozenset()
-        if self._name(module) not in self._listed:
+        line = self._index().get(module)
+        if line is None:
             return None
         try:
-            with open(self._path(module), encoding="utf-8") as stream:
-                data = json.load(stream)
+            data = json.loads(line)
             if data["settings"] != self.settings or data["content"] != content:
                 return None
             facts = facts_from_json(data["facts"]) if data["facts"] is not None else None
             findings = tuple(Finding(f[0], f[1], f[2], f[3]) for f in data["findings"])
             return Entry(content, dict(data["deps"]), facts, findings)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
 
     def store(self, module: str, entry: Entry, facts: str) -> None:
-        """Write ``entry`` for ``module``, its facts as the JSON text ``facts``
-        (atomically; errors are ignored)."""
+        """Append ``entry`` for ``module``, its facts as the JSON text ``facts``, to this
+        process's journal (errors are ignored)."""
         findings = json.dumps([[f.line, f.col, f.code, f.message] for f in entry.findings])
         head = json.dumps({"settings": self.settings, "content": entry.content,
                            "deps": entry.deps})
+        line = f'{head[:-1]}, "facts": {facts}, "findings": {findings}}}'.encode(
+            "utf-8", "surrogatepass")
         try:
-            if not self._ready:
-                os.makedirs(self.folder, exist_ok=True)
-                ignore = os.path.join(self.folder, ".gitignore")
-                if not os.path.exists(ignore):
-                    with open(ignore, "w", encoding="utf-8") as stream:
-                        stream.write("# Created by handlelint: the whole folder is a cache.\n*\n")
-                self._ready = True
-            path = self._path(module)
-            # A name of this process and thread: parallel writers never share one.
-            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-            text = f'{head[:-1]}, "facts": {facts}, "findings": {findings}}}'
-            # os.open and one write of the bytes: no text layer for a file written once.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o666)
+            if self._journal is None or self._pid != os.getpid():  # a forked worker: its own
+                self._journal = self._start()
+            fd = os.open(self._journal, os.O_WRONLY | os.O_CREAT | os.O_APPEND | _BINARY, 0o666)
             try:
-                os.write(fd, text.encode("utf-8", "surrogatepass"))
+                os.write(fd, module.encode("utf-8") + b"\t" + line + b"\n")
             finally:
                 os.close(fd)
-            os.replace(tmp, path)
         except OSError:
-            pass
+            return
+        if self._lines is not None:
+            self._lines[module] = line
+
+    def _start(self) -> str:
+        """The path of a new journal of this process (the folder and its ``.gitignore``
+        made first)."""
+        os.makedirs(self.folder, exist_ok=True)
+        ignore = os.path.join(self.folder, ".gitignore")
+        if not os.path.exists(ignore):
+            with open(ignore, "w", encoding="utf-8") as stream:
+                stream.write("# Created by handlelint: the whole folder is a cache.\n*\n")
+        self._pid = os.getpid()
+        return os.path.join(self.folder, f"{time.time_ns():020d}-{self._pid}{_SUFFIX}")
