@@ -247,3 +247,22 @@ def test_cache_journals_survive_cut_lines_and_are_compacted(tmp_path: Path) -> N
     left = [n for n in os.listdir(folder) if n.endswith(".jsonl")]
     assert len(left) == 1
     assert cache.DiskCache(folder, "settings").load("pkg.a", last) is not None
+
+
+def test_imported_modules_are_read_from_import_lines(tmp_path: Path) -> None:
+    """Every form of import names the project modules it loads, packages included."""
+    from handlelint.project.layout import Layout
+    from handlelint.project.vocabulary import imported_modules
+
+    for name in ("a/__init__.py", "a/b.py", "a/c/__init__.py", "a/c/d.py", "a/c/g.py", "e.py",
+                 "f.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    text = (b"import os, e as x\n"
+            b"if True:\n    from a.c import (\n        d as dd,  # note\n        g,\n    )\n"
+            b"from . import b\n"
+            b"from .c.d import thing; import f\n"
+            b'"""An important word, not an import."""\n')
+    found = imported_modules(text, "a.b", Layout(str(tmp_path)))
+    assert sorted(found) == ["a", "a.b", "a.c", "a.c.d", "a.c.g", "e", "f"]
+    assert imported_modules(b"from . import b\n", None, Layout(str(tmp_path))) == []

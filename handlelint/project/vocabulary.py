@@ -33,7 +33,8 @@ _WORD = re.compile(rb"\w+")
 #: and ``import <names>``.
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n#;]*)"
-    rb"|import[ \t]+([^\n#;]*))", re.MULTILINE)
+    rb"|import[ \t]+([^\n#;]*))")
+_COMMENT = re.compile(rb"#[^\n]*")
 _NAME = re.compile(rb"[A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*")
 
 #: path -> (text, modification time, size): every file read, once per process.
@@ -80,7 +81,9 @@ def imported_modules(data: bytes, module: Optional[str], layout: Layout) -> list
     it is no module of the project) load: each package on the way, and for
     ``from m import n`` the module ``m.n`` when there is one."""
     names: list[str] = []
-    for dots, source, members, plain in _IMPORT.findall(data):
+    statements = (part for line in _import_lines(data) for part in line.split(b";"))
+    for statement in filter(None, map(_IMPORT.match, statements)):
+        dots, source, members, plain = statement.groups(b"")
         if plain:
             names.extend(_first_names(plain))
             continue
@@ -92,7 +95,8 @@ def imported_modules(data: bytes, module: Optional[str], layout: Layout) -> list
         if not base:
             continue
         names.append(base)
-        names.extend(f"{base}.{m}" for m in _first_names(members.strip(b"()")))
+        names.extend(f"{base}.{m}" for m in _first_names(_COMMENT.sub(b"", members)
+                                                         .strip(b"()")))
     found: list[str] = []
     seen: set[str] = set()
     for name in names:
@@ -104,6 +108,26 @@ def imported_modules(data: bytes, module: Optional[str], layout: Layout) -> list
                 if layout.file_of(candidate) is not None:
                     found.append(candidate)
     return found
+
+
+def _import_lines(data: bytes) -> Iterator[bytes]:
+    """Each line that holds ``import`` (a parenthesised list with its following lines):
+    a search for the word first, as most lines of a file hold none."""
+    start = 0
+    while True:
+        at = data.find(b"import", start)
+        if at < 0:
+            return
+        begin = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        line = data[begin:end]
+        if b"(" in line and b")" not in line:
+            close = data.find(b")", end)
+            end = len(data) if close < 0 else close + 1
+            line = data[begin:end]
+        yield line
+        start = end + 1
 
 
 def _first_names(names: bytes) -> Iterator[str]:
