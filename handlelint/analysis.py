@@ -98,8 +98,9 @@ def _run(text: str, table: RuleTable, config: Config, force: bool, strict: bool,
             findings.extend(_check_scope(scope, index, positions, resolver, strict, explain,
                                          graph, unowned.get(id(scope), frozenset()),
                                          releases.get(id(scope), {})))
-    findings.extend(RestypeCheck(index, resolver, positions).findings())
-    findings.extend(ArgtypesCheck(index, resolver, positions).findings())
+    restype = RestypeCheck(index, resolver, positions)
+    findings.extend(restype.findings())
+    findings.extend(ArgtypesCheck(index, resolver, positions, restype).findings())
     findings.extend(attributes.findings(positions))
     findings.sort()
     return findings, summaries.facts()

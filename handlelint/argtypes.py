@@ -38,9 +38,12 @@ class ArgtypesCheck(RestypeCheck):
 
     ATTRIBUTE = "argtypes"
 
-    def __init__(self, index: ModuleIndex, resolver: Resolver, positions: Positions) -> None:
+    def __init__(self, index: ModuleIndex, resolver: Resolver, positions: Positions,
+                 restype: RestypeCheck | None = None) -> None:
         #: (DLL object key, function) -> positions its argtypes cover (:data:`_ALL`).
         self.counts: dict[tuple[str | None, str], int] = {}
+        #: The file's HDL007 check: a handle from a call it reports is no HDL008.
+        self.restype = restype
         super().__init__(index, resolver, positions)
 
     def _note(self, function: cst.BaseExpression, restype: cst.BaseExpression,
@@ -89,9 +92,11 @@ class ArgtypesCheck(RestypeCheck):
                 continue
             scope = self.index.assign_scope.get(id(target), self.index.module)
             name = dotted(target)
-            if rule.returns_via != "return":
+            if rule.returns_via != "return" or (
+                    self.restype is not None and self.restype.truncates(value)):
                 # An out-parameter handle lives in a ctypes object (``wintypes.HKEY()``),
-                # which ctypes passes at its own size: only a returned plain int is at risk.
+                # which ctypes passes at its own size: only a returned plain int is at risk;
+                # and one returned without a pointer restype is already a C int (HDL007).
                 continue
             if name:
                 key = module if name.startswith("self.") else id(scope)

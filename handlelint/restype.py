@@ -311,6 +311,14 @@ class RestypeCheck:
                     return self._has_restype(value.value, value.attr.value)
         return None
 
+    def truncates(self, call: cst.Call) -> bool:
+        """Whether ``call`` returns its handle through a DLL object of this file without a
+        pointer restype (what HDL007 reports): the value is then already a C ``int``."""
+        info = self.resolver.classify(call)
+        if info.kind is not CallKind.ACQUIRE or info.acquire is None or info.through:
+            return False
+        return info.acquire.returns_via == "return" and self._through_created_dll(call) is False
+
     def findings(self) -> list[Finding]:
         """HDL007 at the first call of each handle-returning function lacking a restype,
         per DLL object."""
