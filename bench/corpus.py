@@ -15,7 +15,8 @@ from pathlib import Path
 
 HEADER = '''"""Generated benchmark module {index}: cluster handle code, all handles released."""
 import ctypes
-from ctypes import wintypes
+from ctypes import c_void_p, wintypes
+from ctypes.wintypes import DWORD, HANDLE, LPCWSTR
 
 clusapi = ctypes.WinDLL("clusapi.dll", use_last_error=True)
 clusapi.OpenCluster.restype = wintypes.HANDLE
@@ -24,6 +25,25 @@ clusapi.OpenClusterNode.restype = wintypes.HANDLE
 clusapi.OpenClusterResource.restype = wintypes.HANDLE
 clusapi.ClusterOpenEnum.restype = wintypes.HANDLE
 clusapi.GetClusterKey.restype = wintypes.HANDLE
+clusapi.OpenCluster.argtypes = [LPCWSTR]
+clusapi.OpenClusterGroup.argtypes = [HANDLE, LPCWSTR]
+clusapi.OpenClusterNode.argtypes = [HANDLE, LPCWSTR]
+clusapi.OpenClusterResource.argtypes = [HANDLE, LPCWSTR]
+clusapi.ClusterOpenEnum.argtypes = [HANDLE, DWORD]
+clusapi.GetClusterKey.argtypes = [HANDLE, DWORD]
+clusapi.CloseCluster.argtypes = [HANDLE]
+clusapi.CloseClusterGroup.argtypes = [HANDLE]
+clusapi.CloseClusterNode.argtypes = [HANDLE]
+clusapi.CloseClusterResource.argtypes = [HANDLE]
+clusapi.ClusterCloseEnum.argtypes = [HANDLE]
+clusapi.ClusterEnum.argtypes = [HANDLE, DWORD, c_void_p, c_void_p, c_void_p]
+clusapi.ClusterRegCloseKey.argtypes = [HANDLE]
+clusapi.ClusterRegQueryValue.argtypes = [HANDLE, LPCWSTR, c_void_p, c_void_p, c_void_p]
+clusapi.GetClusterGroupState.argtypes = [HANDLE, c_void_p, c_void_p]
+clusapi.GetClusterNodeState.argtypes = [HANDLE]
+clusapi.GetClusterResourceState.argtypes = [HANDLE, c_void_p, c_void_p, c_void_p, c_void_p]
+clusapi.PauseClusterNode.argtypes = [HANDLE]
+clusapi.ResumeClusterNode.argtypes = [HANDLE]
 
 ERROR_SUCCESS = 0
 ERROR_NO_MORE_ITEMS = 259
@@ -192,6 +212,8 @@ def branches_function(branches: int) -> str:
         "import ctypes\n",
         'clusapi = ctypes.WinDLL("clusapi.dll")\n',
         "clusapi.OpenCluster.restype = ctypes.c_void_p\n",
+        "clusapi.GetClusterInformation.argtypes = [ctypes.c_void_p] * 4\n",
+        "clusapi.CloseCluster.argtypes = [ctypes.c_void_p]\n",
         "\n\n",
         "def many_branches(x, name):\n",
         "    total = 0\n",
