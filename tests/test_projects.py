@@ -266,3 +266,26 @@ def test_imported_modules_are_read_from_import_lines(tmp_path: Path) -> None:
     found = imported_modules(text, "a.b", Layout(str(tmp_path)))
     assert sorted(found) == ["a", "a.b", "a.c", "a.c.d", "a.c.g", "e", "f"]
     assert imported_modules(b"from . import b\n", None, Layout(str(tmp_path))) == []
+
+
+def test_mentioned_elsewhere_counts_once_after_many_searches(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``SEARCHES_BEFORE_COUNT`` names the project's words are counted in one pass;
+    the answers are those of the name-by-name search."""
+    from handlelint.project import vocabulary
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "a.py").write_text(
+        "def used():\n    pass\n\n\ndef alone():\n    pass\n\n\nclass Twice:\n    pass\n"
+        "\n\nasync def later():\n    pass\n")
+    (tmp_path / "b.py").write_text("from a import used\nused()\nlater_not = 1\n")
+    (tmp_path / "c.py").write_text("class Twice:\n    pass\n")
+    names = ["used", "alone", "Twice", "later", "missing"]
+    root = str(tmp_path)
+    answers = []
+    for limit in (100, 0):
+        vocabulary.clear()
+        monkeypatch.setattr(vocabulary, "SEARCHES_BEFORE_COUNT", limit)
+        answers.append([vocabulary.mentioned_elsewhere(root, n) for n in names])
+    vocabulary.clear()
+    assert answers[0] == answers[1] == [True, False, False, False, False]

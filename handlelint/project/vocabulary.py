@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from typing import Callable, Iterator, Optional
 
 from handlelint.files import skip_dir
@@ -45,11 +46,17 @@ _EXPORTS: dict[tuple[str, str], dict[str, frozenset[bytes]]] = {}
 _MENTIONED: dict[tuple[str, bytes], bool] = {}
 #: root -> the paths of its Python files (listed on the first question).
 _FILES: dict[str, tuple[str, ...]] = {}
+#: root -> how many names were searched one by one; root -> every word used beyond its
+#: definitions (counted once, after :data:`SEARCHES_BEFORE_COUNT` searches).
+_SEARCHES: dict[str, int] = {}
+_USED: dict[str, frozenset[bytes]] = {}
+#: Names searched one by one per project before its words are counted in one pass.
+SEARCHES_BEFORE_COUNT = 32
 
 
 def clear() -> None:
     """Forget every text and word read (a new run in the same process)."""
-    for table in (_TEXTS, _EXPORTS, _MENTIONED, _FILES):
+    for table in (_TEXTS, _EXPORTS, _MENTIONED, _FILES, _SEARCHES, _USED):
         table.clear()
 
 
@@ -224,8 +231,16 @@ def _python_files(root: str) -> Iterator[str]:
 
 def mentioned_elsewhere(root: str, name: str) -> bool:
     """Does some file of the project at ``root`` mention ``name`` more often than in
-    the ``def``/``class`` lines that define it (so that something may call it)?"""
+    the ``def``/``class`` lines that define it (so that something may call it)?
+
+    The first :data:`SEARCHES_BEFORE_COUNT` names are searched one by one (a byte search
+    per file skips most); past them the project's words are counted once, in one pass,
+    so that many questions cost one reading of the project, not one each.
+    """
     word = name.encode("utf-8")
+    used = _USED.get(root)
+    if used is not None:
+        return word in used
     key = (root, word)
     found = _MENTIONED.get(key)
     if found is not None:
@@ -233,7 +248,17 @@ def mentioned_elsewhere(root: str, name: str) -> bool:
     files = _FILES.get(root)
     if files is None:
         files = _FILES[root] = tuple(_python_files(root))
-    used = re.compile(rb"(?<!\w)" + re.escape(word) + rb"(?!\w)")
+    _SEARCHES[root] = _SEARCHES.get(root, 0) + 1
+    if _SEARCHES[root] > SEARCHES_BEFORE_COUNT:
+        counts: Counter[bytes] = Counter()
+        for path in files:
+            data = read(path)
+            if data is not None:
+                counts.update(_WORD.findall(data))
+                counts.subtract(_DEF.findall(data))
+        used = _USED[root] = frozenset(w for w, n in counts.items() if n > 0)
+        return word in used
+    pattern = re.compile(rb"(?<!\w)" + re.escape(word) + rb"(?!\w)")
     defined = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+" + re.escape(word)
                          + rb"(?!\w)", re.MULTILINE)
     found = False
@@ -241,7 +266,7 @@ def mentioned_elsewhere(root: str, name: str) -> bool:
         data = read(path)
         if data is None or word not in data:
             continue
-        if len(used.findall(data)) > len(defined.findall(data)):
+        if len(pattern.findall(data)) > len(defined.findall(data)):
             found = True
             break
     _MENTIONED[key] = found
