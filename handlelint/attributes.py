@@ -49,14 +49,18 @@ class AttributeCheck:
         raise`` releases them in the constructor."""
         out: dict[int, dict[str, frozenset[str]]] = {}
         self._unreleased()
-        stores = self._stores
-        for (cls, name), init in self.summaries.methods.items():
-            if name != "__init__" or cls not in stores:
+        by_class: dict[str, dict[str, cst.FunctionDef]] = {}
+        for (cls, name), method in self.summaries.methods.items():
+            if cls in self._stores:
+                by_class.setdefault(cls, {})[name] = method
+        for methods in by_class.values():
+            init = methods.get("__init__")
+            if init is None:
                 continue
             direct: dict[str, set[str]] = {}
             calls: dict[str, set[str]] = {}
-            for (other, method_name), method in self.summaries.methods.items():
-                if other != cls or method_name == "__init__":
+            for method_name, method in methods.items():
+                if method_name == "__init__":
                     continue
                 released: set[str] = set()
                 self._read_method(method, [], released)
