@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import contextlib
 import io
 import re
 import sys
@@ -32,7 +33,7 @@ import threading
 import tokenize
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -122,7 +123,8 @@ def parse(text: str) -> ParsedSource:
     import libcst as cst
 
     try:
-        module = cst.parse_module(text)
+        with _unvalidated():
+            module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         where = _LIBCST_WHERE.search(exc.message)
         if python_error is not None:  # both reject: Python's position is the sharper
@@ -139,6 +141,38 @@ def parse(text: str) -> ParsedSource:
     except RecursionError as exc:
         raise SourceError("too deeply nested for libcst") from exc
     return ParsedSource(text, tree, module)
+
+
+@contextlib.contextmanager
+def _unvalidated() -> Iterator[None]:
+    """libcst's node constructors without their checks, while its parser builds a tree.
+
+    Every libcst node checks its fields when it is constructed
+    (``CSTNode.__post_init__`` calls ``_validate``): right for trees built by hand, but
+    the parser's own output is valid by construction, and the checks are about a fifth
+    of the parse (libcst's own source says so in a PERF note at that method). The
+    checks are switched off on the class for the parse only, and put back after it
+    whatever happens; without the attribute (another libcst), nothing is changed.
+    """
+    from libcst import CSTNode
+
+    original = CSTNode.__dict__.get("__post_init__")
+    if original is None:
+        yield
+        return
+    with _validation_lock:
+        CSTNode.__post_init__ = _no_checks  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            CSTNode.__post_init__ = original  # type: ignore[method-assign]
+
+
+def _no_checks(self: object) -> None:
+    """Stands for ``CSTNode.__post_init__`` during a parse (see :func:`_unvalidated`)."""
+
+
+_validation_lock = threading.Lock()
 
 
 def _reason(message: str) -> str:

@@ -221,3 +221,18 @@ def test_flake8_plugin_syntax_error_is_e999_only(tmp_path: Path) -> None:
     assert "Traceback" not in output, output
     assert "E999" in proc.stdout, output
     assert "HDL000" not in proc.stdout, output
+
+
+def test_libcst_checks_are_back_after_every_parse() -> None:
+    """The parse switches libcst's node checks off for itself only, even when it fails."""
+    import libcst as cst
+
+    from handlelint.source import SourceError, parse
+
+    original = cst.CSTNode.__dict__["__post_init__"]
+    assert parse("x = 1\n").module.body
+    with pytest.raises(SourceError):
+        parse("def (:\n")
+    assert cst.CSTNode.__dict__["__post_init__"] is original
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")
