@@ -44,7 +44,7 @@ class ArgtypesCheck(RestypeCheck):
         self.counts: dict[tuple[str | None, str], int] = {}
         #: The file's HDL007 check: a handle from a call it reports is no HDL008.
         self.restype = restype
-        super().__init__(index, resolver, positions)
+        super().__init__(index, resolver, positions, restype)
 
     def _note(self, function: cst.BaseExpression, restype: cst.BaseExpression,
               names: dict[str, str] | None = None) -> None:

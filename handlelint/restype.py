@@ -43,19 +43,37 @@ _LOADED = ("windll.clusapi", "cdll.clusapi", "oledll.clusapi")
 
 
 _LOADER_ATTRS = frozenset({"windll", "cdll", "oledll"})
+#: The attributes of foreign functions the scan records: HDL007's and HDL008's.
+_SCANNED = ("restype", "argtypes")
+#: ``function.<attribute> = value``, with the loop variables bound to strings there.
+_Setting = tuple[cst.BaseExpression, cst.BaseExpression, "dict[str, str] | None"]
+
+
+def _scanned_string(expr: cst.BaseExpression) -> str | None:
+    """``"restype"`` or ``"argtypes"`` when ``expr`` is that string literal."""
+    if type(expr) is cst.SimpleString:
+        assert isinstance(expr, cst.SimpleString)
+        value = expr.evaluated_value
+        if value in _SCANNED:
+            return str(value)
+    return None
 
 
 class RestypeCheck:
     """Finds HDL007 in one module (see the module docstring).
 
     The scan of ``F.<attribute> = value`` assignments (direct, through ``setattr``,
-    in loops over names or functions) is shared with HDL008, which reads ``argtypes``.
+    in loops over names or functions) is shared with HDL008, which reads ``argtypes``:
+    it records the settings of both attributes at once, and each check then reads its
+    own (:meth:`_note`) once the whole module is scanned.
     """
 
     #: The attribute of a foreign function whose assignments the scan records.
     ATTRIBUTE = "restype"
 
-    def __init__(self, index: ModuleIndex, resolver: Resolver, positions: Positions) -> None:
+    def __init__(self, index: ModuleIndex, resolver: Resolver, positions: Positions,
+                 shared: RestypeCheck | None = None) -> None:
+        """Scan the module, or take the scan of ``shared`` (the other check's)."""
         self.index = index
         self.resolver = resolver
         self.pos = positions
@@ -69,10 +87,25 @@ class RestypeCheck:
         self.via_prototype: dict[str, bool] = {}
         #: Names bound once to another expression (for DLL objects and function aliases).
         self._bound: dict[str, cst.BaseExpression] = {}
-        #: The file hands the attribute to code that sets it (``restype=`` passed to a
+        #: Per attribute (:data:`_SCANNED`), the ``F.<attribute> = value`` settings the
+        #: scan found: (function, value, loop names), applied by :meth:`_note`.
+        self._settings: dict[str, list[_Setting]] = {a: [] for a in _SCANNED}
+        #: Attributes the file hands to code that sets them (``restype=`` passed to a
         #: factory): which functions get one is not known, so nothing is reported.
-        self.dynamic = False
-        self._scan()
+        self._dynamic: set[str] = set()
+        if shared is None:
+            self._scan()
+        else:  # one scan serves both checks: the facts it gathered are the same
+            self.pointer_names = shared.pointer_names
+            self.created = shared.created
+            self.prototypes = shared.prototypes
+            self.via_prototype = shared.via_prototype
+            self._bound = shared._bound
+            self._settings = shared._settings
+            self._dynamic = shared._dynamic
+        self.dynamic = self.ATTRIBUTE in self._dynamic
+        for function, value, names in self._settings[self.ATTRIBUTE]:
+            self._note(function, value, names)
 
     def _scan(self) -> None:
         for scope in self.index.scopes:
@@ -88,8 +121,8 @@ class RestypeCheck:
         for target, value in self.index.assigns:
             name = dotted(target)
             if not name:
-                if isinstance(target, cst.Attribute) and target.attr.value == self.ATTRIBUTE:
-                    self._note(target.value, value)
+                if isinstance(target, cst.Attribute) and target.attr.value in _SCANNED:
+                    self._settings[target.attr.value].append((target.value, value, None))
                 continue
             if self._creates_dll(value):
                 self.created.add(name)
@@ -98,19 +131,22 @@ class RestypeCheck:
             proto = self._prototype_of(value)
             if proto is not None:
                 self.via_prototype[name] = proto
-            if isinstance(target, cst.Attribute) and target.attr.value == self.ATTRIBUTE:
-                self._note(target.value, value)
+            if isinstance(target, cst.Attribute) and target.attr.value in _SCANNED:
+                self._settings[target.attr.value].append((target.value, value, None))
         for call in self.index.calls:
             args = call.args
-            if final_name(call.func) not in _PROTOTYPES and any(
-                    arg.keyword is not None and arg.keyword.value == self.ATTRIBUTE
-                    for arg in args):
-                # ``factory(dll, "F", restype=HWND)``: set by code this scan cannot follow.
-                self.dynamic = True
-            if (final_name(call.func) == "setattr" and len(args) == 3
-                    and isinstance(args[1].value, cst.SimpleString)
-                    and args[1].value.evaluated_value == self.ATTRIBUTE):
-                self._note(args[0].value, args[2].value)
+            if not args:
+                continue
+            callee = final_name(call.func)
+            if callee not in _PROTOTYPES:
+                for arg in args:
+                    if arg.keyword is not None and arg.keyword.value in _SCANNED:
+                        # ``factory(dll, "F", restype=HWND)``: set by code not followed.
+                        self._dynamic.add(arg.keyword.value)
+            if callee == "setattr" and len(args) == 3:
+                attribute = _scanned_string(args[1].value)
+                if attribute is not None:
+                    self._settings[attribute].append((args[0].value, args[2].value, None))
         self._scan_loops()
 
     def _note(self, function: cst.BaseExpression, restype: cst.BaseExpression,
@@ -133,16 +169,20 @@ class RestypeCheck:
             if not pairs:
                 continue
             for node in preorder(stmt.body):
-                if isinstance(node, cst.Assign):
+                if type(node) is cst.Assign:
+                    assert isinstance(node, cst.Assign)
                     for target in node.targets:
-                        if (isinstance(target.target, cst.Attribute)
-                                and target.target.attr.value == self.ATTRIBUTE):
-                            self._loop_restype(target.target.value, node.value, stmt, pairs)
-                elif (isinstance(node, cst.Call) and final_name(node.func) == "setattr"
-                        and len(node.args) == 3
-                        and isinstance(node.args[1].value, cst.SimpleString)
-                        and node.args[1].value.evaluated_value == self.ATTRIBUTE):
-                    self._loop_restype(node.args[0].value, node.args[2].value, stmt, pairs)
+                        if (type(target.target) is cst.Attribute
+                                and target.target.attr.value in _SCANNED):
+                            self._loop_restype(target.target.attr.value, target.target.value,
+                                               node.value, stmt, pairs)
+                elif (type(node) is cst.Call and final_name(node.func) == "setattr"
+                        and len(node.args) == 3):
+                    assert isinstance(node, cst.Call)
+                    attribute = _scanned_string(node.args[1].value)
+                    if attribute is not None:
+                        self._loop_restype(attribute, node.args[0].value, node.args[2].value,
+                                           stmt, pairs)
 
     def _scan_function_loop(self, loop: cst.For) -> None:
         """``for f in (dll.OpenCluster, dll.OpenClusterGroup): f.restype = c_void_p``."""
@@ -160,13 +200,15 @@ class RestypeCheck:
             assert isinstance(node, cst.Assign)
             for target in node.targets:
                 if (isinstance(target.target, cst.Attribute)
-                        and target.target.attr.value == self.ATTRIBUTE
+                        and target.target.attr.value in _SCANNED
                         and dotted(target.target.value) == var):
                     for element in source.elements:
-                        self._note(element.value, node.value)
+                        self._settings[target.target.attr.value].append(
+                            (element.value, node.value, None))
 
-    def _loop_restype(self, function: cst.BaseExpression, restype: cst.BaseExpression,
-                      loop: cst.For, pairs: list[tuple[str, cst.BaseExpression | None]]) -> None:
+    def _loop_restype(self, attribute: str, function: cst.BaseExpression,
+                      restype: cst.BaseExpression, loop: cst.For,
+                      pairs: list[tuple[str, cst.BaseExpression | None]]) -> None:
         names = _loop_names(loop.target)
         if not names:
             return
@@ -175,7 +217,7 @@ class RestypeCheck:
             chosen = restype
             if value is not None and len(names) == 2 and dotted(restype) == names[1]:
                 chosen = value
-            self._note(function, chosen, bound)
+            self._settings[attribute].append((function, chosen, bound))
 
     def _loop_strings(self, loop: cst.For) -> list[tuple[str, cst.BaseExpression | None]]:
         """The strings a loop goes over (with their dict values, for ``.items()``)."""

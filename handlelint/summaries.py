@@ -13,8 +13,9 @@ normal exits:
 * ``releases``: parameter i is released, or null, on every normal exit;
 * ``borrows``: parameter i neither escapes nor is released;
 * ``stores``: a fresh handle is left on ``self.attr`` (for partial construction);
-* ``cannot_raise``: read for every function first, from syntax and the call
-  classifications (:mod:`~handlelint.project.raising`).
+* ``cannot_raise``: read first, from syntax and the call classifications
+  (:mod:`~handlelint.project.raising`), for every function some call may run: one
+  called in the module, or named by another file of the project.
 
 Decorators decide the rest: a ``@contextmanager`` (under any alias) returns a context
 manager whose ``as`` target is lent, and a ``functools.cache``/``lru_cache`` opener
@@ -153,7 +154,14 @@ class Summaries:
             return (info.kind in _DIRECT and not info.summary and not info.errcheck
                     or info.summary and not info.raises)
 
-        proven = cannot_raise(list(self.functions.values()), local_callee, quiet)
+        # Only a function some call may run needs the answer: one called in this module
+        # (a callee's callees are called too), or one another file of the project names.
+        called = {callee for callee in map(local_callee, self._index.calls)
+                  if callee is not None}
+        foreign = self.targets.foreign
+        asked = [f for f in self.functions.values() if id(f) in called or (
+            foreign is not None and foreign.mentioned_elsewhere(f.name.value))]
+        proven = cannot_raise(asked, local_callee, quiet)
         for qual, function in self.functions.items():
             if id(function) in proven and not local[qual].cannot_raise:
                 local[qual] = dataclasses.replace(local[qual], cannot_raise=True)

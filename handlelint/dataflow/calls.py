@@ -496,14 +496,22 @@ class CallEffects:
 
     def begin(self, node: int) -> None:
         """A new visit of ``node``: forget what its earlier visits recorded."""
-        self.records[node] = Record()
+        self.records.pop(node, None)
+
+    def _record(self) -> Record:
+        """What this visit of the current node records (made at its first entry: most
+        visits record nothing)."""
+        found = self.records.get(self._node)
+        if found is None:
+            found = self.records[self._node] = Record()
+        return found
 
     def _record_leak(self, event: LeakEvent) -> None:
         if self.recording:
             original = self.shadow_of.get(event.site)
             if original is not None:  # a shadow is reported as its call's site
                 event = replace(event, site=original)
-            self.records[self._node].events.append(event)
+            self._record().events.append(event)
 
     @property
     def events(self) -> list[LeakEvent]:
@@ -523,7 +531,7 @@ class CallEffects:
         var = f" '{name}'" if name else ""
         line, col = self.pos.get(call) or (self._line, 0)
         message = f"{rule.words}{var} from {self.sites[site].source}() {text}"
-        self.records[self._node].findings.append(Finding(line, col, code, message))
+        self._record().findings.append(Finding(line, col, code, message))
 
     def pseudo_site(self, index: int, rule: AcquireRule) -> int:
         """A site standing for parameter ``index`` while a function is summarised."""

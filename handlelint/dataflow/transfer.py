@@ -250,7 +250,7 @@ class HandleTransfer(ObjectMethods):
             return
         for site in sorted(value):
             if self.sites[site].call is not None and work.env.sites.get(site, {}).keys() & LEAKY:
-                self.records[self._node].returns.append(self.sites[site].rule)
+                self._record().returns.append(self.sites[site].rule)
 
     @property
     def returned_rule(self) -> AcquireRule | None:
