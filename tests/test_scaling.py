@@ -57,6 +57,33 @@ def test_many_open_handles_one_leaks() -> None:
     assert [(f.code, f.line) for f in findings] == [("HDL001", 7 + 117)]
 
 
+def _dying_entries(source: str) -> int:
+    """How many (node, dying name) pairs the liveness pass gives the file's function."""
+    import libcst as cst
+
+    from handlelint.cfg.builder import build_cfg
+    from handlelint.dataflow.liveness import live_after
+    from handlelint.index import index_module
+    from handlelint.positions import Positions
+    from handlelint.source import parse
+
+    parsed = parse(source)
+    index = index_module(parsed.module)
+    positions = Positions(parsed.tree, parsed.module, index.statements, index.calls,
+                          index.owned_calls, index.call_statement)
+    (function,) = [s for s in index.scopes if isinstance(s, cst.FunctionDef)]
+    return sum(map(len, live_after(build_cfg("f", function, positions)).dying.values()))
+
+
+def test_liveness_output_grows_linearly_with_far_joins() -> None:
+    """Each branch's ``finally`` has an exceptional copy laid out after the whole
+    function: a join far from its predecessor. The names dying there are those alive
+    where the edge starts, not every name whose range ends in between."""
+    small = _dying_entries(shapes.branches(100))
+    big = _dying_entries(shapes.branches(800))
+    assert big <= 9 * small, (small, big)
+
+
 def test_table_is_persistent_and_canonical() -> None:
     a: Table[int, str] = Table()
     for i in range(FLAT_MAX * 8):

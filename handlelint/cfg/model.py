@@ -100,7 +100,15 @@ class CFG:
             succ.append(edge)
 
     def reachable(self) -> list[int]:
-        """Node ids reachable from the entry, in reverse postorder (iteratively)."""
+        """Node ids reachable from the entry, in reverse postorder (iteratively).
+
+        The depth-first search takes each node's edges last to first. Edges are added
+        exception edge first, so the code an exception runs (the exceptional copy of a
+        ``finally``, a handler) is searched last and comes right after the statement
+        that raises, not after the whole rest of the function: the ranges of names in
+        this order (:mod:`handlelint.dataflow.liveness`) then stay as short as the code
+        that uses them.
+        """
         seen = {self.entry}
         order: list[int] = []
         stack: list[tuple[int, int]] = [(self.entry, 0)]
@@ -109,7 +117,7 @@ class CFG:
             succ = self.nodes[nid].succ
             if i < len(succ):
                 stack.append((nid, i + 1))
-                nxt = succ[i][0]
+                nxt = succ[len(succ) - 1 - i][0]
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append((nxt, 0))

@@ -126,19 +126,34 @@ def live_after(cfg: CFG) -> Liveness:
 
     Nodes are numbered in reverse postorder; a candidate's *interval* runs from its
     first to its last mention, stretched over every loop it is mentioned in (a back
-    edge ``u -> h`` with ``h`` inside the interval stretches it to ``u``: the value may
-    be read again on the next iteration). Past its interval a name is dead, since only
-    a back edge leads to a lower number. A name is looked at where an edge leaves its
-    interval: at node ``y``, the names whose interval ends between ``y``'s lowest
-    forward predecessor and ``y``.
+    edge ``u -> h`` with ``h`` inside the interval stretches its end to ``u``, and one
+    with ``u`` inside it stretches its start to ``h``: the value may be read again on
+    the next iteration, or still be held from the last). A function's parameters are
+    held from its entry. Past its interval a name is dead, since only a back edge leads
+    to a lower number, and before it the name holds nothing. A name is looked at where
+    an edge leaves its interval: along an edge ``p -> y``, the names whose interval
+    holds ``p`` and ends before ``y``.
+
+    Each node ``y`` takes the cheaper of two ways to find them: the names whose interval
+    ends between its lowest forward predecessor and ``y`` (the span of the nodes it
+    joins), or, edge by edge, either that span from the edge's source or the names alive
+    at the source (kept by a sweep over the order), whichever is fewer. A join far from
+    its predecessors (the exceptional copy of a ``finally`` laid out after the whole
+    function) then costs the few names alive where the edge starts, and a node entered
+    from everywhere (the exit) one span.
     """
     order = cfg.reachable()
+    size = len(order)
     rank = {nid: i for i, nid in enumerate(order)}
+    first: dict[str, int] = {}
     last: dict[str, int] = {}
     candidates: set[str] = set()
-    # reach[i]: the highest source of a back edge whose header is at i or before.
-    reach = list(range(len(order)))
-    lowest: list[int] = list(range(len(order)))
+    # reach[i]: the highest source of a back edge whose header is at i or before;
+    # back[i]: the lowest header of a back edge whose source is at i or after.
+    reach = list(range(size))
+    back = list(range(size))
+    lowest: list[int] = list(range(size))
+    preds: list[list[int]] = [[] for _ in range(size)]
     for i, nid in enumerate(order):
         node = cfg.nodes[nid]
         for succ, _ in node.succ:
@@ -147,25 +162,88 @@ def live_after(cfg: CFG) -> Liveness:
                 continue
             if j <= i:
                 reach[j] = max(reach[j], i)
-            elif i < lowest[j]:
-                lowest[j] = i
+                back[i] = min(back[i], j)
+            else:
+                preds[j].append(i)
+                if i < lowest[j]:
+                    lowest[j] = i
         named, binds = _scan(node)
         candidates |= binds
         for name in named:
             last[name] = i
-    for i in range(1, len(reach)):
+            first.setdefault(name, i)
+    for name in _parameters(cfg):
+        first[name] = 0
+    for i in range(1, size):
         reach[i] = max(reach[i], reach[i - 1])
+    for i in range(size - 2, -1, -1):
+        back[i] = min(back[i], back[i + 1])
     ends: dict[int, list[str]] = {}
+    starts: dict[int, list[str]] = {}
+    end_of: dict[str, int] = {}
+    start_of: dict[str, int] = {}
     for name in candidates:
         end = last.get(name)
         if end is None:
             continue
         while reach[end] > end:
             end = reach[end]
+        start = first[name]
+        while back[start] < start:
+            start = back[start]
         ends.setdefault(end, []).append(name)
+        starts.setdefault(start, []).append(name)
+        end_of[name] = end
+        start_of[name] = start
+    # How many names are alive at each node (a difference array over the intervals).
+    alive = [0] * (size + 1)
+    for name, start in start_of.items():
+        alive[start] += 1
+        alive[end_of[name] + 1] -= 1
+    for i in range(1, size + 1):
+        alive[i] += alive[i - 1]
+    found: list[set[str]] = [set() for _ in range(size)]
+    # requests[p]: the nodes y that want the names alive at p that end before y.
+    requests: dict[int, list[int]] = {}
+    for y in range(size):
+        if lowest[y] >= y:
+            continue
+        by_edge = sum(min(y - p, alive[p]) for p in preds[y])
+        if y - lowest[y] <= by_edge:
+            for j in range(lowest[y], y):
+                found[y].update(ends.get(j, ()))
+            continue
+        for p in preds[y]:
+            if y - p <= alive[p]:
+                for j in range(p, y):
+                    found[y].update(n for n in ends.get(j, ()) if start_of[n] <= p)
+            else:
+                requests.setdefault(p, []).append(y)
+    if requests:
+        active: dict[str, int] = {}
+        for p in range(size):
+            for name in starts.get(p, ()):
+                active[name] = end_of[name]
+            for y in requests.get(p, ()):
+                found[y].update(n for n, end in active.items() if end < y)
+            for name in ends.get(p, ()):
+                active.pop(name, None)
     dying: dict[int, list[str]] = {}
-    for i, nid in enumerate(order):
-        found = [name for j in range(lowest[i], i) for name in ends.get(j, ())]
-        if found:
-            dying[nid] = found
+    for y, names in enumerate(found):
+        if names:
+            dying[order[y]] = sorted(names)
     return Liveness(dying)
+
+
+def _parameters(cfg: CFG) -> list[str]:
+    """The parameters of the function ``cfg`` is the graph of (held from its entry)."""
+    scope = cfg.nodes[cfg.entry].element
+    if not isinstance(scope, cst.FunctionDef):
+        return []
+    params = scope.params
+    every = (*params.posonly_params, *params.params, *params.kwonly_params)
+    names = [p.name.value for p in every]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            names.append(star.name.value)
+    return names
