@@ -10,13 +10,11 @@ file) and turns each finding's column into a character column (:mod:`handlelint.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
-import threading
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple, TypeVar
 
-from handlelint import depth
+from handlelint import bigstack, depth
 from handlelint.config import Config
 from handlelint.engine import check_source, in_project_vocabulary, passes_prefilter
 from handlelint.findings import Finding
@@ -28,7 +26,6 @@ from handlelint.selection import Selection, file_noqa, source_lines, without_noq
 #: The per-file wall-clock budget when none is given (``--timeout``), in seconds.
 DEFAULT_TIMEOUT = 60.0
 #: The name of the thread the engine runs a file's analysis in (handlelint.source).
-_ANALYSIS_THREAD = "handlelint-worker"
 #: The message of a file whose analysis exhausted the memory it may use.
 OUT_OF_MEMORY = "the analysis ran out of memory"
 
@@ -78,29 +75,20 @@ class AnalysisInterrupted(BaseException):
 
 
 def stop_analysis_threads() -> None:
-    """Raise :class:`AnalysisInterrupted` in every running analysis thread of this process.
+    """Raise :class:`AnalysisInterrupted` in this process's analysis thread.
 
     A thread cannot be killed, but CPython can make it raise at its next bytecode; the
     libcst parse itself (native code) finishes first.
     """
-    for thread in threading.enumerate():
-        if thread.name == _ANALYSIS_THREAD and thread.ident is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(thread.ident), ctypes.py_object(AnalysisInterrupted))
+    bigstack.interrupt(AnalysisInterrupted)
 
 
 def _with_deadline(call: Callable[[], T], seconds: float | None) -> T:
-    """``call()``, interrupted by :class:`AnalysisInterrupted` after ``seconds``."""
+    """``call()``, its analysis interrupted by :class:`AnalysisInterrupted` after ``seconds``."""
     if seconds is None:
         return call()
-    timer = threading.Timer(seconds, stop_analysis_threads)
-    timer.daemon = True
-    timer.start()
-    try:
+    with bigstack.time_limit(seconds, AnalysisInterrupted):
         return call()
-    finally:
-        timer.cancel()
-        timer.join()  # no thread left behind (a fork of this process must not copy one)
 
 
 def timeout_message(seconds: float) -> str:

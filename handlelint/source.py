@@ -16,8 +16,8 @@ Deep nesting is the dangerous input: libcst's parser and its tree walks recurse 
 nesting level and overflow Python's recursion limit (or the C stack). The guard is
 twofold: Python's own parser runs first under the ordinary recursion limit, so code too
 deep for Python itself is refused cheaply (HDL000) before libcst sees it, and
-:func:`run_with_big_stack` runs the whole analysis of a file in a worker thread with a
-large stack and a raised recursion limit, so every depth Python accepts is safe for
+:func:`~handlelint.bigstack.run_with_big_stack` runs the whole analysis of a file in a
+thread with a large stack and a raised recursion limit, so every depth Python accepts is safe for
 libcst and the analysis.
 """
 
@@ -33,18 +33,18 @@ import threading
 import tokenize
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Iterator
+
+from handlelint.bigstack import run_with_big_stack
 
 if TYPE_CHECKING:
     import libcst as cst
 
+__all__ = ["ParsedSource", "SourceError", "decode", "parse", "parse_python",
+           "run_with_big_stack"]
+
 #: Recursion limit under which Python's own parser checks a file: CPython's default.
 PYTHON_LIMIT = 1000
-#: Stack of the worker thread and recursion limit inside it.
-_STACK_BYTES = 512 * 1024 * 1024
-_RECURSION_LIMIT = 60_000
-
-T = TypeVar("T")
 
 
 class SourceError(Exception):
@@ -187,34 +187,5 @@ _TOO_DEEP = ("too many nested", "too deeply nested", "too complex", "overflow",
              "too many statically nested")
 
 
-def run_with_big_stack(fn: Callable[[], T]) -> T:
-    """Run ``fn`` in a thread with a large stack and recursion limit; re-raise its error."""
-    result: list[T] = []
-    error: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            result.append(fn())
-        except BaseException as exc:  # handed back to the caller below
-            error.append(exc)
-
-    old_size = threading.stack_size()
-    old_limit = sys.getrecursionlimit()
-    with _stack_lock:
-        sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
-        threading.stack_size(_STACK_BYTES)
-        try:
-            thread = threading.Thread(target=target, name="handlelint-worker")
-            thread.start()
-            thread.join()
-        finally:
-            threading.stack_size(old_size)
-            sys.setrecursionlimit(old_limit)
-    if error:
-        raise error[0]
-    return result[0]
-
-
-_stack_lock = threading.Lock()
 #: libcst's native parser says where it stopped as "error at LINE:COLUMN".
 _LIBCST_WHERE = re.compile(r"error at (\d+):(\d+):?")

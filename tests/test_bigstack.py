@@ -1,0 +1,58 @@
+"""The analysis thread: one per process, interrupts that never hit the wrong job."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from handlelint import bigstack
+from handlelint.bigstack import run_with_big_stack
+
+
+class Stop(BaseException):
+    """Stands for the CLI's interrupt."""
+
+
+def _count() -> int:
+    return sum(i for i in range(10_000))
+
+
+def test_one_thread_serves_every_job() -> None:
+    idents = {run_with_big_stack(threading.get_ident) for _ in range(3)}
+    assert len(idents) == 1
+    assert threading.get_ident() not in idents
+
+
+def test_an_error_reaches_the_caller_and_the_thread_goes_on() -> None:
+    with pytest.raises(ZeroDivisionError):
+        run_with_big_stack(lambda: 1 // 0)
+    assert run_with_big_stack(_count) == 49_995_000
+
+
+def test_an_interrupt_raised_while_idle_never_reaches_the_next_job() -> None:
+    run_with_big_stack(lambda: None)
+    bigstack.interrupt(Stop)  # the thread waits for work: the exception is pending
+    assert run_with_big_stack(_count) == 49_995_000
+
+
+def test_a_time_limit_stops_a_runaway_job_and_only_it() -> None:
+    def forever() -> None:
+        while True:
+            time.sleep(0.01)
+
+    start = time.monotonic()
+    with pytest.raises(Stop):
+        with bigstack.time_limit(0.2, Stop):
+            run_with_big_stack(forever)
+    assert time.monotonic() - start < 10
+    with bigstack.time_limit(30, Stop):
+        assert run_with_big_stack(_count) == 49_995_000
+
+
+def test_deep_recursion_fits_the_stack() -> None:
+    def depth(n: int) -> int:
+        return 0 if n == 0 else 1 + depth(n - 1)
+
+    assert run_with_big_stack(lambda: depth(20_000)) == 20_000
