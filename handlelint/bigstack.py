@@ -10,11 +10,13 @@ time), measured on the dense corpus of ``bench/``.
 The caller may stop a running analysis by raising an exception in the thread
 (``PyThreadState_SetAsyncExc``, see :func:`interrupt`: the ``--timeout`` and Ctrl-C).
 Such an exception may arrive late, when the job it was meant for has already ended; it
-must never hit the next job, nor leave a caller waiting. So the thread catches whatever
-reaches its loop, every job's end is signalled whatever happens, and a pending
-exception is cleared (:func:`clear_interrupts`) before each job is handed over and when
-a :func:`time_limit` ends. The ``--timeout`` needs no timer thread: the caller waiting
-for the job keeps the time.
+must never stop the next job, nor leave a caller waiting. So each job gets an exception
+class of its own (a job that meets another job's starts its call again), the thread
+catches whatever reaches its loop and the job stays in its slot until it is done. A
+pending exception is never cleared by hand: clearing one in CPython leaves the
+interpreter's "something is pending" flag set, which sends a traced or profiled thread
+round one instruction forever. The ``--timeout`` needs no timer thread: the caller
+waiting for the job keeps the time.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
-import queue
 import sys
 import threading
 import time
@@ -37,6 +38,10 @@ THREAD_NAME = "handlelint-worker"
 T = TypeVar("T")
 
 
+class _Interrupt:
+    """Marks the exception classes :func:`interrupt` makes: one per job it stops."""
+
+
 class _Job(Generic[T]):
     """One call to run on the analysis thread, and what it gave."""
 
@@ -45,19 +50,31 @@ class _Job(Generic[T]):
         self.value: Optional[T] = None
         self.error: Optional[BaseException] = None
         self.done = threading.Event()
+        #: The exception class :func:`interrupt` raised for this job, once it did.
+        self.interrupt: Optional[type[BaseException]] = None
 
     def run(self) -> None:
-        try:
-            self.value = self.fn()
-        except BaseException as exc:  # handed back to the caller
-            self.error = exc
+        """Call ``fn`` and keep what it gave. An interrupt meant for an earlier job,
+        arriving late, only makes the call start again (the analysis is a pure
+        function of its input)."""
+        while True:
+            try:
+                self.value = self.fn()
+                self.error = None
+                return
+            except BaseException as exc:  # handed back to the caller
+                if isinstance(exc, _Interrupt) and type(exc) is not self.interrupt:
+                    continue
+                self.error = exc
+                return
 
 
 class _Thread:
-    """The analysis thread of this process and its queue of jobs."""
+    """The analysis thread of this process, and the slot where its caller puts a job."""
 
     def __init__(self) -> None:
-        self.jobs: queue.SimpleQueue[_Job[object]] = queue.SimpleQueue()
+        self.slot: Optional[_Job[object]] = None
+        self.ready = threading.Event()
         self.pid = os.getpid()
         old_size = threading.stack_size()
         threading.stack_size(STACK_BYTES)
@@ -72,20 +89,19 @@ class _Thread:
         return self.pid == os.getpid() and self.thread.is_alive()
 
     def _serve(self) -> None:
-        job: Optional[_Job[object]] = None
+        """Run the job in the slot, whenever there is one not done yet. A late interrupt
+        that hits this loop itself leaves the job in the slot: the loop goes round and
+        finds it again."""
         while True:
             try:
-                job = None
-                job = self.jobs.get()
-                job.run()
-            except BaseException:  # an interrupt that came outside a job's own call
-                pass
-            while job is not None:
-                try:
+                self.ready.wait()
+                self.ready.clear()
+                job = self.slot
+                if job is not None and not job.done.is_set():
+                    job.run()
                     job.done.set()
-                    job = None
-                except BaseException:  # the same, arriving just now
-                    continue
+            except BaseException:  # an interrupt that arrived outside a job's call
+                self.ready.set()
 
 
 _thread: Optional[_Thread] = None
@@ -103,22 +119,35 @@ def run_with_big_stack(fn: Callable[[], T]) -> T:
         if _thread is None or not _thread.alive():
             _thread = _Thread()
         job = _Job(fn)
-        clear_interrupts()
-        sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
         limit = _limit
+        sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
         try:
-            _thread.jobs.put(job)  # type: ignore[arg-type]
+            _thread.slot = job  # type: ignore[assignment]
+            _thread.ready.set()
             while not job.done.wait(_wait(limit)):
                 if limit is not None and time.monotonic() >= limit[0]:
                     interrupt(limit[1])  # once: the job stops at its next bytecode
                     limit = None
                 if not _thread.alive():
                     raise RuntimeError("the analysis thread ended")
+            if job.interrupt is not None and not isinstance(job.error, job.interrupt):
+                _flush(_thread)
         finally:
             sys.setrecursionlimit(old_limit)
     if job.error is not None:
         raise job.error
     return job.value  # type: ignore[return-value]
+
+
+def _flush(thread: _Thread) -> None:
+    """Let the thread meet an interrupt that came after its job's end, at once: while
+    one is pending, every thread of the interpreter takes the slow path at each check,
+    and a traced one would go round it forever."""
+    flush: _Job[None] = _Job(lambda: None)
+    thread.slot = flush  # type: ignore[assignment]
+    thread.ready.set()
+    while not flush.done.wait(1.0) and thread.alive():
+        pass
 
 
 def _wait(limit: Optional[tuple[float, type[BaseException]]]) -> float:
@@ -145,26 +174,19 @@ def time_limit(seconds: Optional[float], exception: type[BaseException]) -> Iter
         yield
     finally:
         _limit = None
-        clear_interrupts()  # raised just as the job ended: it must not hit the next one
 
 
 def interrupt(exception: type[BaseException]) -> None:
-    """Raise ``exception`` in the analysis thread (its running job stops there)."""
-    ident = _ident()
-    if ident is not None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
-                                                   ctypes.py_object(exception))
+    """Raise ``exception`` in the analysis thread, for the job it runs now (if any).
 
-
-def clear_interrupts() -> None:
-    """Drop an exception raised in the analysis thread that it has not met yet."""
-    ident = _ident()
-    if ident is not None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), None)
-
-
-def _ident() -> Optional[int]:
+    The class raised is a subclass of ``exception`` made for that job: should it arrive
+    only once the job has ended, the next job knows it is not meant for it.
+    """
     found = _thread
-    if found is None or not found.alive():
-        return None
-    return found.thread.ident
+    job = found.slot if found is not None and found.alive() else None
+    if found is None or job is None or job.done.is_set() or found.thread.ident is None:
+        return
+    own = type(exception.__name__, (exception, _Interrupt), {})
+    job.interrupt = own
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(found.thread.ident),
+                                               ctypes.py_object(own))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import cProfile
+import ctypes
 import threading
 import time
 
@@ -31,10 +33,37 @@ def test_an_error_reaches_the_caller_and_the_thread_goes_on() -> None:
     assert run_with_big_stack(_count) == 49_995_000
 
 
-def test_an_interrupt_raised_while_idle_never_reaches_the_next_job() -> None:
+def test_an_interrupt_that_arrives_late_never_stops_the_next_job() -> None:
     run_with_big_stack(lambda: None)
-    bigstack.interrupt(Stop)  # the thread waits for work: the exception is pending
+    thread = bigstack._thread
+    assert thread is not None and thread.thread.ident is not None
+    late = type("Stop", (Stop, bigstack._Interrupt), {})  # an earlier job's, pending now
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.thread.ident),
+                                               ctypes.py_object(late))
     assert run_with_big_stack(_count) == 49_995_000
+    assert run_with_big_stack(_count) == 49_995_000
+
+
+def test_a_profiled_job_runs_after_an_interrupted_one() -> None:
+    """No pending-exception flag is left behind that would stall a traced thread."""
+    def forever() -> None:
+        while True:
+            time.sleep(0.01)
+
+    with pytest.raises(Stop):
+        with bigstack.time_limit(0.1, Stop):
+            run_with_big_stack(forever)
+    profiler = cProfile.Profile()
+
+    def profiled() -> int:
+        profiler.enable()
+        try:
+            return _count()
+        finally:
+            profiler.disable()
+
+    with bigstack.time_limit(30, Stop):
+        assert run_with_big_stack(profiled) == 49_995_000
 
 
 def test_a_time_limit_stops_a_runaway_job_and_only_it() -> None:
