@@ -25,7 +25,9 @@ and unknown calls, which is what the transfer function needs to know.
 from __future__ import annotations
 
 import enum
+import weakref
 from dataclasses import dataclass, replace
+from typing import Any, Callable, TypeVar
 import libcst as cst
 
 from handlelint.config import Config
@@ -255,8 +257,13 @@ class Resolver:
         self._cm_names = set(_CONTEXT_MANAGERS) | {
             bound for bound, imported in index.imports if imported in _CONTEXT_MANAGERS}
         self._loop_releases = self._releases_bound_by_loops(index)
-        #: ctypes functions of every DLL, for the exception model.
-        self.ctypes = ForeignFunctions(index, self.is_dll, self._dll_names)
+        #: ctypes functions of every DLL, for the exception model. It is handed a weak
+        #: form of ``is_dll``: a bound method would make a reference cycle through this
+        #: resolver, which holds the index and so the whole tree, and a cycle waits for
+        #: a full run of the garbage collector (a few milliseconds per file) to be freed.
+        is_dll = weakref.WeakMethod(self.is_dll)
+        self.ctypes = ForeignFunctions(index, lambda expr: _alive(is_dll)(expr),
+                                       self._dll_names)
         #: Functions of pywin32 modules, winreg and _winapi, through the file's imports.
         self.modules = ModuleCalls(index, config.rules)
 
@@ -651,3 +658,13 @@ def _from_summary(found: Resolved, call: cst.Call) -> CallInfo | None:
     if not borrowed and not summary.known:
         return None
     return CallInfo(CallKind.UNKNOWN, name, summary=True, borrowed=borrowed)
+
+
+_M = TypeVar("_M", bound=Callable[..., Any])
+
+
+def _alive(method: weakref.WeakMethod[_M]) -> _M:
+    """The method behind a weak reference (its resolver is in use whenever it is called)."""
+    found = method()
+    assert found is not None
+    return found
