@@ -15,7 +15,7 @@ from typing import Union
 
 import libcst as cst
 
-from handlelint.syntax import subclasses
+from handlelint.syntax import parameter_names, subclasses
 from handlelint.walk import children
 
 Scope = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
@@ -96,7 +96,7 @@ def index_module(module: cst.Module) -> ModuleIndex:
             inner = (*chain, node)
             nested.append((node, chain))
             if not isinstance(node, cst.ClassDef):
-                bound.setdefault(id(node), set()).update(_parameters(node.params))
+                bound.setdefault(id(node), set()).update(parameter_names(node.params))
             if not isinstance(node, cst.Lambda):
                 index.scopes.append(node)
         kids = children(node)
@@ -151,15 +151,6 @@ def _bound_by(node: cst.CSTNode) -> list[str]:
     if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
         return [a.evaluated_alias or a.evaluated_name for a in node.names]
     return []
-
-
-def _parameters(params: cst.Parameters) -> list[str]:
-    every = (*params.posonly_params, *params.params, *params.kwonly_params)
-    found = [p.name.value for p in every]
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            found.append(star.name.value)
-    return found
 
 
 def _captures(index: ModuleIndex, nested: list[tuple[Scope, tuple[Scope, ...]]],

@@ -113,13 +113,16 @@ def parse(text: str) -> ParsedSource:
     (newer syntax on an older interpreter) is analysed, without an ``ast`` tree.
     """
     tree: ast.Module | None = None
-    python_error: SourceError | None = None
+    #: Where Python's parser stopped, when it rejects the file (only the position is
+    #: kept: the error itself, held here, would make a cycle with this frame through
+    #: its traceback, and keep the libcst tree alive until the collector's next run).
+    python_error: tuple[int, int] | None = None
     try:
         tree = parse_python(text)
     except SourceError as exc:
         if exc.too_deep:
             raise
-        python_error = exc
+        python_error = (exc.line, exc.column)
     import libcst as cst
 
     try:
@@ -128,7 +131,7 @@ def parse(text: str) -> ParsedSource:
     except cst.ParserSyntaxError as exc:
         where = _LIBCST_WHERE.search(exc.message)
         if python_error is not None:  # both reject: Python's position is the sharper
-            line, column = python_error.line, python_error.column
+            line, column = python_error
         elif where:
             line, column = int(where[1]), int(where[2])
         else:

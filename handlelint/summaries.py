@@ -15,7 +15,7 @@ normal exits:
 * ``stores``: a fresh handle is left on ``self.attr`` (for partial construction);
 * ``cannot_raise``: read first, from syntax and the call classifications
   (:mod:`~handlelint.project.raising`), for every function some call may run: one
-  called in the module, or named by another file of the project.
+  called in the module, or in a project any function.
 
 Decorators decide the rest: a ``@contextmanager`` (under any alias) returns a context
 manager whose ``as`` target is lent, and a ``functools.cache``/``lru_cache`` opener
@@ -155,12 +155,14 @@ class Summaries:
                     or info.summary and not info.raises)
 
         # Only a function some call may run needs the answer: one called in this module
-        # (a callee's callees are called too), or one another file of the project names.
-        called = {callee for callee in map(local_callee, self._index.calls)
-                  if callee is not None}
-        foreign = self.targets.foreign
-        asked = [f for f in self.functions.values() if id(f) in called or (
-            foreign is not None and foreign.mentioned_elsewhere(f.name.value))]
+        # (a callee's callees are called too) or, in a project, possibly by another file
+        # (every function then: asking the project about each name would cost more than
+        # the walk, which stops at the first may-raise point).
+        asked = list(self.functions.values())
+        if self.targets.foreign is None:
+            called = {callee for callee in map(local_callee, self._index.calls)
+                      if callee is not None}
+            asked = [f for f in asked if id(f) in called]
         proven = cannot_raise(asked, local_callee, quiet)
         for qual, function in self.functions.items():
             if id(function) in proven and not local[qual].cannot_raise:

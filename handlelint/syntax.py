@@ -87,3 +87,13 @@ def target_names(target: cst.CSTNode) -> list[str]:
     if kind is cst.StarredElement:
         return target_names(target.value)  # type: ignore[attr-defined]
     return []
+
+
+def parameter_names(params: cst.Parameters) -> list[str]:
+    """Every name a parameter list binds, ``*args`` and ``**kwargs`` included."""
+    every = (*params.posonly_params, *params.params, *params.kwonly_params)
+    found = [p.name.value for p in every]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            found.append(star.name.value)
+    return found

@@ -29,7 +29,7 @@ import libcst as cst
 
 from handlelint.cfg.model import CFG, Node, NodeKind
 from handlelint.dataflow.lattice import LEAKY, Env
-from handlelint.syntax import target_names
+from handlelint.syntax import parameter_names, target_names
 from handlelint.walk import preorder
 
 #: Graphs at least this large forget dead names as they go (small ones need not pay).
@@ -240,10 +240,4 @@ def _parameters(cfg: CFG) -> list[str]:
     scope = cfg.nodes[cfg.entry].element
     if not isinstance(scope, cst.FunctionDef):
         return []
-    params = scope.params
-    every = (*params.posonly_params, *params.params, *params.kwonly_params)
-    names = [p.name.value for p in every]
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            names.append(star.name.value)
-    return names
+    return parameter_names(scope.params)
