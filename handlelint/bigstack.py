@@ -88,6 +88,18 @@ class _Thread:
         """False in a child made by ``fork`` (threads do not survive it) or if it ended."""
         return self.pid == os.getpid() and self.thread.is_alive()
 
+    def run(self, job: _Job[T], limit: Optional[tuple[float, type[BaseException]]]) -> None:
+        """Hand ``job`` to the thread and wait for its end; past ``limit``'s deadline,
+        raise its exception in the job once."""
+        self.slot = job  # type: ignore[assignment]
+        self.ready.set()
+        while not job.done.wait(_wait(limit)):
+            if limit is not None and time.monotonic() >= limit[0]:
+                interrupt(limit[1])  # the job stops at its next bytecode
+                limit = None
+            if not self.alive():
+                raise RuntimeError("the analysis thread ended")
+
     def _serve(self) -> None:
         """Run the job in the slot, whenever there is one not done yet. A late interrupt
         that hits this loop itself leaves the job in the slot: the loop goes round and
@@ -119,35 +131,19 @@ def run_with_big_stack(fn: Callable[[], T]) -> T:
         if _thread is None or not _thread.alive():
             _thread = _Thread()
         job = _Job(fn)
-        limit = _limit
         sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
         try:
-            _thread.slot = job  # type: ignore[assignment]
-            _thread.ready.set()
-            while not job.done.wait(_wait(limit)):
-                if limit is not None and time.monotonic() >= limit[0]:
-                    interrupt(limit[1])  # once: the job stops at its next bytecode
-                    limit = None
-                if not _thread.alive():
-                    raise RuntimeError("the analysis thread ended")
+            _thread.run(job, _limit)
             if job.interrupt is not None and not isinstance(job.error, job.interrupt):
-                _flush(_thread)
+                # An interrupt that came after the job's end: let the thread meet it at
+                # once. While one is pending, every thread of the interpreter takes the
+                # slow path at each check, and a traced one goes round it forever.
+                _thread.run(_Job(lambda: None), None)
         finally:
             sys.setrecursionlimit(old_limit)
     if job.error is not None:
         raise job.error
     return job.value  # type: ignore[return-value]
-
-
-def _flush(thread: _Thread) -> None:
-    """Let the thread meet an interrupt that came after its job's end, at once: while
-    one is pending, every thread of the interpreter takes the slow path at each check,
-    and a traced one would go round it forever."""
-    flush: _Job[None] = _Job(lambda: None)
-    thread.slot = flush  # type: ignore[assignment]
-    thread.ready.set()
-    while not flush.done.wait(1.0) and thread.alive():
-        pass
 
 
 def _wait(limit: Optional[tuple[float, type[BaseException]]]) -> float:

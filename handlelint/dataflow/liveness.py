@@ -202,7 +202,7 @@ def live_after(cfg: CFG) -> Liveness:
         alive[end_of[name] + 1] -= 1
     for i in range(1, size + 1):
         alive[i] += alive[i - 1]
-    found: list[set[str]] = [set() for _ in range(size)]
+    found: dict[int, set[str]] = {}
     # requests[p]: the nodes y that want the names alive at p that end before y.
     requests: dict[int, list[int]] = {}
     for y in range(size):
@@ -211,12 +211,13 @@ def live_after(cfg: CFG) -> Liveness:
         by_edge = sum(min(y - p, alive[p]) for p in preds[y])
         if y - lowest[y] <= by_edge:
             for j in range(lowest[y], y):
-                found[y].update(ends.get(j, ()))
+                found.setdefault(y, set()).update(ends.get(j, ()))
             continue
         for p in preds[y]:
             if y - p <= alive[p]:
                 for j in range(p, y):
-                    found[y].update(n for n in ends.get(j, ()) if start_of[n] <= p)
+                    found.setdefault(y, set()).update(
+                        n for n in ends.get(j, ()) if start_of[n] <= p)
             else:
                 requests.setdefault(p, []).append(y)
     if requests:
@@ -225,14 +226,10 @@ def live_after(cfg: CFG) -> Liveness:
             for name in starts.get(p, ()):
                 active[name] = end_of[name]
             for y in requests.get(p, ()):
-                found[y].update(n for n, end in active.items() if end < y)
+                found.setdefault(y, set()).update(n for n, end in active.items() if end < y)
             for name in ends.get(p, ()):
                 active.pop(name, None)
-    dying: dict[int, list[str]] = {}
-    for y, names in enumerate(found):
-        if names:
-            dying[order[y]] = sorted(names)
-    return Liveness(dying)
+    return Liveness({order[y]: sorted(names) for y, names in found.items() if names})
 
 
 def _parameters(cfg: CFG) -> list[str]:
