@@ -39,6 +39,8 @@ import libcst  # noqa: E402
 import handlelint.analysis as analysis  # noqa: E402
 import handlelint.checking as checking  # noqa: E402
 import handlelint.engine as engine  # noqa: E402
+import handlelint.lines as lines  # noqa: E402
+import handlelint.positions as positions  # noqa: E402
 import handlelint.source as source  # noqa: E402
 import handlelint.summaries as summaries  # noqa: E402
 from handlelint.attributes import AttributeCheck  # noqa: E402
@@ -49,6 +51,9 @@ PHASES: list[tuple[str, Any, str]] = [
     ("prefilter", checking, "passes_prefilter"),
     ("decode", engine, "decode"),
     ("Python's ast parse", source, "parse_python"),
+    ("Python's ast parse", positions, "parse_python"),
+    ("layout scan", lines, "scan"),
+    ("positions", positions, "statement_lines"),
     ("libcst parse", libcst, "parse_module"),
     ("index", analysis, "index_module"),
     ("positions", analysis, "Positions"),

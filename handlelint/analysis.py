@@ -80,8 +80,9 @@ def _run(text: str, table: RuleTable, config: Config, force: bool, strict: bool,
          ) -> tuple[list[Finding], ModuleFacts]:
     parsed = parse(text)
     index = index_module(parsed.module)
-    positions = Positions(parsed.tree, parsed.module, index.statements, index.calls,
-                          index.owned_calls, index.call_statement)
+    positions = Positions(parsed.module, text=parsed.text, tree=parsed.tree,
+                          layout=parsed.layout, statements=index.statements,
+                          owned_calls=index.owned_calls, call_statement=index.call_statement)
     resolver = Resolver(index, table, config)
     summaries = _summaries(index, positions, resolver, *(found or (None, "")))
     relevant = _acquiring_scopes(index, resolver)

@@ -41,6 +41,11 @@ def too_deep(text: str) -> bool:
     """True when Python 3.11+ would refuse ``text`` as too deeply nested (3.9 and 3.10 only)."""
     if not NEEDED:
         return False
+    from handlelint.lines import scan
+
+    layout = scan(text)
+    if layout is not None and layout.shallow:  # no tree of it can be that deep
+        return False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -1,19 +1,23 @@
-"""Line and column of statements and calls, borrowed from Python's own ``ast``.
+"""Line and column of statements and calls, without libcst's costly position pass.
 
 libcst computes positions by generating the whole module's code again
-(``PositionProvider`` costs about two parses). Python's ``ast`` of the same text, which
-the engine has anyway from its pre-check, carries positions for free. Statements
-correspond one to one between the two trees, and both lists come out in source order
-(libcst's by the index's source-ordered walk, ``ast``'s by a walk that descends only
-into statement bodies, in the order of their fields), so zipping them gives each libcst
-statement its position; each pair is verified by kind.
+(``PositionProvider`` costs about two parses). Two cheaper sources serve instead:
 
-Calls are placed lazily, one statement at a time, and only for the statements whose
-calls are asked about (acquiring calls and findings: a few per file): the calls a
-statement owns itself (not those of the statements nested in its body) correspond one
-to one too, sorted by start position on the ``ast`` side, verified by callee name.
+* **Statement lines** come from :mod:`handlelint.lines`: the logical lines of the text,
+  handed out to libcst's statements in source order and checked word by word. The CFG
+  needs a line for every statement; this is the only position most files ever need.
+* **Calls** (and statements' columns) come from Python's own ``ast`` of the same text,
+  parsed when first asked: only a finding, or an acquire's site when it is reported,
+  asks. Statements correspond one to one between the two trees, and both lists come
+  out in source order (libcst's by the index's source-ordered walk, ``ast``'s by a walk
+  that descends only into statement bodies, in the order of their fields), so zipping
+  them gives each libcst statement its ``ast`` twin; each pair is verified by kind. The
+  calls a statement owns itself (not those of the statements nested in it) correspond
+  one to one too, sorted by start position on the ``ast`` side, verified by callee
+  name; they are placed one statement at a time.
 
-On any mismatch, or where the running interpreter's ``ast`` rejects syntax libcst
+Where the lines do not check out, the statement lines come from ``ast`` too. On any
+mismatch there, or where the running interpreter's ``ast`` rejects syntax libcst
 accepts, the positions fall back to libcst's own ``PositionProvider``, slower but always
 right (its character columns turned into the same UTF-8 offsets).
 """
@@ -26,6 +30,8 @@ from typing import Iterable, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from handlelint.lines import Layout, statement_lines
+from handlelint.source import SourceError, parse_python
 from handlelint.syntax import final_name, subclasses
 from handlelint.walk import children
 
@@ -138,42 +144,64 @@ def statement_calls(statements: Iterable[cst.CSTNode]) -> dict[int, list[cst.Cal
 class Positions:
     """Positions (1-based line, 0-based column) of the statements and calls of a module."""
 
-    def __init__(self, tree: ast.Module | None, module: cst.Module,
-                 cst_stmts: Sequence[cst.CSTNode] | None = None,
-                 cst_calls: Sequence[cst.Call] | None = None,
+    def __init__(self, module: cst.Module, *, text: str | None = None,
+                 tree: ast.Module | None = None, layout: Layout | None = None,
+                 statements: Sequence[cst.CSTNode] | None = None,
                  owned_calls: dict[int, list[cst.Call]] | None = None,
                  call_statement: dict[int, cst.CSTNode] | None = None) -> None:
-        """Index ``module``; pass its statements in source order, and for each call the
-        statement that owns it and for each statement the calls it owns, if known."""
+        """Index ``module`` (whose source is ``text``; Python's tree of it, if already
+        parsed, and its layout, if scanned); pass its statements in source order, and
+        for each call the statement that owns it and for each statement the calls it
+        owns, if known."""
         self._module = module
+        self._text = text
+        self._tree = tree
         self._pos: dict[int, Pos] = {}
         self._keep: list[cst.CSTNode] = []
         self._ast_of: dict[int, ast.stmt] = {}
         self._done: set[int] = set()
         self._fallen = False
-        if cst_stmts is None or owned_calls is None or call_statement is None:
-            cst_stmts = [n for n in _preorder(module) if type(n) in _STATEMENT_TYPES]
-            owned_calls = statement_calls(cst_stmts)
-            call_statement = {id(c): s for s in cst_stmts for c in owned_calls[id(s)]}
+        self._aligned = False
+        if statements is None or owned_calls is None or call_statement is None:
+            statements = [n for n in _preorder(module) if type(n) in _STATEMENT_TYPES]
+            owned_calls = statement_calls(statements)
+            call_statement = {id(c): s for s in statements for c in owned_calls[id(s)]}
+        self._statements = statements
         self._owned = owned_calls
         self._owner = call_statement
-        if tree is None or not self._align(tree, cst_stmts):
-            self._fallback()
+        found = statement_lines(module, layout) if layout is not None else None
+        if found is None:
+            self._align()
+            found = {}
+        self._lines = found
 
-    def _align(self, tree: ast.Module, cst_stmts: Sequence[cst.CSTNode]) -> bool:
+    def _align(self) -> None:
+        """Pair libcst's statements with Python's (once), or fall back."""
+        if self._aligned:
+            return
+        self._aligned = True
+        tree = self._tree
+        if tree is None:
+            try:
+                tree = parse_python(self._module.code if self._text is None else self._text)
+            except SourceError:
+                self._fallback()
+                return
         ast_stmts = _ast_statements(tree)
+        cst_stmts = self._statements
         if len(cst_stmts) != len(ast_stmts):
-            return False
+            self._fallback()
+            return
         pos = self._pos
         ast_of = self._ast_of
         for c, a in zip(cst_stmts, ast_stmts):
             kind = type(a).__name__
             if _AST_KIND.get(kind, kind) != type(c).__name__:
-                return False
+                self._fallback()
+                return
             pos[id(c)] = (a.lineno, a.col_offset)
             ast_of[id(c)] = a
         self._keep = list(cst_stmts)
-        return True
 
     def _place_calls(self, statement: cst.CSTNode) -> None:
         """Position the calls ``statement`` owns (once)."""
@@ -206,16 +234,22 @@ class Positions:
         """The position of a statement or call, or None for other nodes."""
         found = self._pos.get(id(node))
         if found is None and not self._fallen:
-            owner = self._owner.get(id(node))
-            if owner is not None and id(owner) not in self._done:
-                self._place_calls(owner)
-                found = self._pos.get(id(node))
+            self._align()
+            found = self._pos.get(id(node))
+            if found is None and not self._fallen:
+                owner = self._owner.get(id(node))
+                if owner is not None and id(owner) not in self._done:
+                    self._place_calls(owner)
+                    found = self._pos.get(id(node))
         return found
 
     def line(self, node: cst.CSTNode, default: int = 1) -> int:
         """The line of a statement or call, or ``default``."""
-        found = self.get(node)
-        return found[0] if found else default
+        found = self._lines.get(id(node))
+        if found is not None:
+            return found
+        where = self.get(node)
+        return where[0] if where else default
 
 
 def _preorder(root: cst.CSTNode) -> list[cst.CSTNode]:

@@ -6,19 +6,23 @@ and a libcst tree of the same source.
 
 What is valid Python is decided by libcst's parser, whose grammar (Python 3.0 to 3.14)
 does not depend on the interpreter that runs the tool: a file with ``type X = int`` is
-analysed on Python 3.11 as on 3.13. Python's own ``ast`` is only an accelerator: where
-it accepts the file, its tree gives positions for free (see ``positions``); where it
-rejects a file libcst accepts, the positions come from libcst instead. Where libcst
-rejects a file, the HDL000 names the line and column at fault (libcst's, or Python's
-when libcst's tokenizer gives none).
+analysed on Python 3.11 as on 3.13. Where libcst rejects a file, the HDL000 names the
+line and column at fault (Python's, when its parser rejects the file too, else libcst's).
 
 Deep nesting is the dangerous input: libcst's parser and its tree walks recurse once per
-nesting level and overflow Python's recursion limit (or the C stack). The guard is
-twofold: Python's own parser runs first under the ordinary recursion limit, so code too
-deep for Python itself is refused cheaply (HDL000) before libcst sees it, and
-:func:`~handlelint.bigstack.run_with_big_stack` runs the whole analysis of a file in a
-thread with a large stack and a raised recursion limit, so every depth Python accepts is safe for
-libcst and the analysis.
+nesting level and overflow Python's recursion limit (or the C stack), and libcst's
+parser is quadratic in the length of a chain (``a.b.c...``, a sum). The guard is
+threefold:
+- a scan of the text (:mod:`handlelint.lines`) bounds how deeply the file can nest;
+- where that bound is too high for comfort, Python's own parser runs first, under the
+  ordinary recursion limit, so code too deep for Python itself is refused cheaply
+  (HDL000) before libcst sees it; its tree then also gives positions
+  (see :mod:`handlelint.positions`);
+- :func:`~handlelint.bigstack.run_with_big_stack` runs the whole analysis of a file in a
+  thread with a large stack and a raised recursion limit, so every depth Python accepts
+  is safe for libcst and the analysis.
+Below the bound (nearly every file) Python's parse is skipped: it would cost a tenth of
+libcst's.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from handlelint.bigstack import run_with_big_stack
 
 if TYPE_CHECKING:
     import libcst as cst
+
+    from handlelint.lines import Layout
 
 __all__ = ["ParsedSource", "SourceError", "decode", "parse", "parse_python",
            "run_with_big_stack"]
@@ -67,9 +73,11 @@ class ParsedSource:
     """The decoded text of a file with both of its trees."""
 
     text: str
-    #: Python's tree, or None where the running interpreter's grammar rejects the file.
+    #: Python's tree, where Python's parser ran (files not shallow) and accepted the file.
     tree: ast.Module | None
     module: cst.Module
+    #: The logical lines of the text (None for a lone ``\r`` as line end).
+    layout: Layout | None = None
 
 
 def decode(data: bytes) -> str:
@@ -107,28 +115,30 @@ def parse_python(text: str) -> ast.Module:
 
 
 def parse(text: str) -> ParsedSource:
-    """Parse ``text`` with libcst, Python's parser first (a depth guard and positions).
+    """Parse ``text`` with libcst, Python's parser first where the file may nest deeply.
 
     libcst decides what is valid: a file Python's grammar rejects but libcst accepts
     (newer syntax on an older interpreter) is analysed, without an ``ast`` tree.
     """
+    from handlelint.lines import scan
+
+    layout = scan(text)
     tree: ast.Module | None = None
     #: Where Python's parser stopped, when it rejects the file (only the position is
     #: kept: the error itself, held here, would make a cycle with this frame through
     #: its traceback, and keep the libcst tree alive until the collector's next run).
     python_error: tuple[int, int] | None = None
-    try:
-        tree = parse_python(text)
-    except SourceError as exc:
-        if exc.too_deep:
-            raise
-        python_error = (exc.line, exc.column)
+    checked = layout is None or not layout.shallow
+    if checked:
+        tree, python_error = _python_verdict(text)
     import libcst as cst
 
     try:
         with _unvalidated():
             module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
+        if not checked:
+            _, python_error = _python_verdict(text)
         where = _LIBCST_WHERE.search(exc.message)
         if python_error is not None:  # both reject: Python's position is the sharper
             line, column = python_error
@@ -143,7 +153,17 @@ def parse(text: str) -> ParsedSource:
                           f"Python accepts", line, column=column) from exc
     except RecursionError as exc:
         raise SourceError("too deeply nested for libcst") from exc
-    return ParsedSource(text, tree, module)
+    return ParsedSource(text, tree, module, layout)
+
+
+def _python_verdict(text: str) -> tuple[ast.Module | None, tuple[int, int] | None]:
+    """Python's tree of ``text``, or where its parser rejects it; too deep: an error."""
+    try:
+        return parse_python(text), None
+    except SourceError as exc:
+        if exc.too_deep:
+            raise
+        return None, (exc.line, exc.column)
 
 
 @contextlib.contextmanager

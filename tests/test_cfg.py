@@ -18,7 +18,7 @@ def dump(source: str) -> str:
     module = cst.parse_module(source)
     function = module.body[0]
     assert isinstance(function, cst.FunctionDef)
-    graph = build_cfg(function.name.value, function, Positions(ast.parse(source), module),
+    graph = build_cfg(function.name.value, function, Positions(module, tree=ast.parse(source)),
                       strict=True)
     return graph.dump()
 
@@ -116,6 +116,6 @@ def test_strict_mode_rejects_unmodelled_statements() -> None:
     assert isinstance(function, cst.FunctionDef)
     body = function.body.with_changes(body=[cst.SimpleStatementLine([Unknown()])])
     function = function.with_changes(body=body)
-    positions = Positions(ast.parse("def f():\n    pass\n"), module)
+    positions = Positions(module, tree=ast.parse("def f():\n    pass\n"))
     with pytest.raises(UnsupportedNode):
         build_cfg("f", function, positions, strict=True)

@@ -69,8 +69,9 @@ def _dying_entries(source: str) -> int:
 
     parsed = parse(source)
     index = index_module(parsed.module)
-    positions = Positions(parsed.tree, parsed.module, index.statements, index.calls,
-                          index.owned_calls, index.call_statement)
+    positions = Positions(parsed.module, text=parsed.text, tree=parsed.tree,
+                          layout=parsed.layout, statements=index.statements,
+                          owned_calls=index.owned_calls, call_statement=index.call_statement)
     (function,) = [s for s in index.scopes if isinstance(s, cst.FunctionDef)]
     return sum(map(len, live_after(build_cfg("f", function, positions)).dying.values()))
 

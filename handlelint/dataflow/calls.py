@@ -41,15 +41,38 @@ from handlelint.rules import AcquireRule
 
 @dataclass(frozen=True)
 class Site:
-    """An acquiring call of the scope (or, in a summary, a parameter)."""
+    """An acquiring call of the scope (or, in a summary, a parameter).
+
+    The call's exact position is looked up when it is first asked for (a finding, an
+    explanation): most sites are never reported, and positions of calls cost a parse
+    of the file with Python's ``ast`` (see :mod:`handlelint.positions`).
+    """
 
     index: int
     call: cst.Call | None
     rule: AcquireRule
-    line: int
-    col: int
+    #: The line of the statement the call is in (0 for a parameter's pseudo-site).
+    statement_line: int
     #: The function the message names: the table's function or the file's wrapper.
     source: str = ""
+    positions: Positions | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def where(self) -> tuple[int, int]:
+        """(line, column) of the call, or the statement's line."""
+        if self.call is not None and self.positions is not None:
+            found = self.positions.get(self.call)
+            if found is not None:
+                return found
+        return self.statement_line, 0
+
+    @property
+    def line(self) -> int:
+        return self.where[0]
+
+    @property
+    def col(self) -> int:
+        return self.where[1]
 
 
 @dataclass(frozen=True)
@@ -364,8 +387,7 @@ class CallEffects:
         if site is None:
             assert info.acquire is not None
             site = len(self.sites)
-            line, col = self.pos.get(call) or (self._line, 0)
-            self.sites.append(Site(site, call, info.acquire, line, col, info.name))
+            self.sites.append(Site(site, call, info.acquire, self._line, info.name, self.pos))
             if slot:
                 self._slots[(id(call), slot)] = site
             else:
@@ -536,7 +558,7 @@ class CallEffects:
     def pseudo_site(self, index: int, rule: AcquireRule) -> int:
         """A site standing for parameter ``index`` while a function is summarised."""
         assert len(self.sites) == index
-        self.sites.append(Site(index, None, rule, 0, 0, rule.name))
+        self.sites.append(Site(index, None, rule, 0, rule.name))
         return index
 
     def _may_raise(self, work: Work, what: str, rank: int = RAISES_LIKELY,

@@ -105,8 +105,7 @@ class ObjectMethods(CallEffects):
             site = slots.get(key)
             if site is None:
                 site = len(self.sites)
-                line, col = self.pos.get(call) or (self._line, 0)
-                self.sites.append(Site(site, call, rule, line, col, info.name))
+                self.sites.append(Site(site, call, rule, self._line, info.name, self.pos))
                 slots[key] = site
             old = work.env.sites.get(site)
             if old is not None:
