@@ -29,15 +29,13 @@ from __future__ import annotations
 
 import ast
 import codecs
-import contextlib
 import io
 import re
 import sys
-import threading
 import tokenize
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from handlelint.bigstack import run_with_big_stack
 
@@ -133,8 +131,10 @@ def parse(text: str) -> ParsedSource:
         tree, python_error = _python_verdict(text)
     import libcst as cst
 
+    from handlelint.constructors import unchecked
+
     try:
-        with _unvalidated():
+        with unchecked():
             module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         if not checked:
@@ -164,38 +164,6 @@ def _python_verdict(text: str) -> tuple[ast.Module | None, tuple[int, int] | Non
         if exc.too_deep:
             raise
         return None, (exc.line, exc.column)
-
-
-@contextlib.contextmanager
-def _unvalidated() -> Iterator[None]:
-    """libcst's node constructors without their checks, while its parser builds a tree.
-
-    Every libcst node checks its fields when it is constructed
-    (``CSTNode.__post_init__`` calls ``_validate``): right for trees built by hand, but
-    the parser's own output is valid by construction, and the checks are about a fifth
-    of the parse (libcst's own source says so in a PERF note at that method). The
-    checks are switched off on the class for the parse only, and put back after it
-    whatever happens; without the attribute (another libcst), nothing is changed.
-    """
-    from libcst import CSTNode
-
-    original = CSTNode.__dict__.get("__post_init__")
-    if original is None:
-        yield
-        return
-    with _validation_lock:
-        CSTNode.__post_init__ = _no_checks  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            CSTNode.__post_init__ = original  # type: ignore[method-assign]
-
-
-def _no_checks(self: object) -> None:
-    """Stands for ``CSTNode.__post_init__`` during a parse (see :func:`_unvalidated`)."""
-
-
-_validation_lock = threading.Lock()
 
 
 def _reason(message: str) -> str:

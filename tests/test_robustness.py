@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from handlelint.syntax import subclasses
+
 from handlelint.cli import main
 
 LEAK = (
@@ -230,9 +232,26 @@ def test_libcst_checks_are_back_after_every_parse() -> None:
     from handlelint.source import SourceError, parse
 
     original = cst.CSTNode.__dict__["__post_init__"]
+    inits = {kind: kind.__dict__.get("__init__") for kind in subclasses(cst.CSTNode)}
     assert parse("x = 1\n").module.body
     with pytest.raises(SourceError):
         parse("def (:\n")
     assert cst.CSTNode.__dict__["__post_init__"] is original
+    assert {kind: kind.__dict__.get("__init__") for kind in inits} == inits
     with pytest.raises(cst.CSTValidationError):
         cst.Name("")
+
+
+def test_the_parse_s_own_constructors_build_the_same_trees() -> None:
+    """The quick constructors of a parse set the same fields as libcst's own."""
+    import libcst as cst
+
+    from handlelint.constructors import _quick_inits
+    from handlelint.source import parse
+
+    text = (Path(__file__).parent.parent / "handlelint" / "dataflow" / "transfer.py").read_text()
+    ours = parse(text).module
+    assert ours.deep_equals(cst.parse_module(text)) and ours.code == text
+    from handlelint.constructors import COMMON
+
+    assert {kind.__name__ for kind, _, _ in _quick_inits()} == COMMON  # all plain cases
