@@ -183,7 +183,7 @@ class CallEffects:
             if handled is not None:
                 return handled
         if kind is CallKind.UNKNOWN:
-            receiver = call.func.value if isinstance(call.func, cst.Attribute) else call.func
+            receiver = call.func.value if type(call.func) is cst.Attribute else call.func
             self._escape(self.eval(receiver, work), work)
             position = 0
             for arg in call.args:
@@ -233,7 +233,7 @@ class CallEffects:
             self._release(call, info, work.env.names.get(paired_name(info.name), EMPTY), work)
             return EMPTY
         if kind is CallKind.RELEASE and info.release is not None and info.release.arg_index < 0:
-            if isinstance(call.func, cst.Attribute):  # a method that closes its object
+            if type(call.func) is cst.Attribute:  # a method that closes its object
                 self._release(call, info, self.eval(call.func.value, work), work)
             return EMPTY
         if kind is CallKind.RELEASE:
@@ -241,7 +241,7 @@ class CallEffects:
             if index < len(positional):
                 self._release(call, info, positional[index], work)
                 target = [a.value for a in call.args if a.keyword is None][index]
-                if (not positional[index] and isinstance(target, cst.Name)
+                if (not positional[index] and type(target) is cst.Name
                         and info.release is not None and "HCLUSTER" in info.release.handle_types):
                     work.env.closed = work.env.closed | {target.value}
             return EMPTY
@@ -327,7 +327,7 @@ class CallEffects:
         if len(args) < 3:
             return False
         target = args[2]
-        if isinstance(target, cst.Call):
+        if type(target) is cst.Call:
             return final_name(target.func) == "GetCurrentProcess"
         return bool(dotted(target)) and dotted(target) in self.resolver.current_process
 
@@ -379,7 +379,7 @@ class CallEffects:
                 names = self._parent_names.get(parent)
                 if names:
                     self._parent_names.setdefault(site, set()).update(names)
-            if not value and isinstance(expr, cst.Name) and rule.parent_arg == "hCluster":
+            if not value and type(expr) is cst.Name and rule.parent_arg == "hCluster":
                 self._parent_names.setdefault(site, set()).add(expr.value)
 
     def _acquire(self, call: cst.Call, info: CallInfo, work: Work, slot: int = 0) -> int:
@@ -601,7 +601,7 @@ def raise_rank(call: cst.Call, info: CallInfo) -> int:
         return RAISES_LIKELY
     if dotted(call.func) in _RARELY_RAISING:
         return RAISES_RARELY
-    if isinstance(call.func, cst.Attribute) and call.func.attr.value in _RARELY_RAISING_METHODS:
+    if type(call.func) is cst.Attribute and call.func.attr.value in _RARELY_RAISING_METHODS:
         return RAISES_RARELY
     return RAISES_LIKELY
 
@@ -634,18 +634,18 @@ def flag_set(expr: cst.BaseExpression, flag: int, name: str) -> bool | None:
     """Is the bit ``flag`` (constant ``name``) set in ``expr``: True, False, or None
     when a part of it is not a constant (``LR_SHARED | LR_DEFAULTSIZE``: True;
     ``0``, ``None``, ``LR_LOADFROMFILE``: False; ``flags``: None)."""
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator,
-                                                            (cst.BitOr, cst.Add)):
+    if type(expr) is cst.BinaryOperation and (type(expr.operator) is cst.BitOr
+                                              or type(expr.operator) is cst.Add):
         left, right = flag_set(expr.left, flag, name), flag_set(expr.right, flag, name)
         if left or right:
             return True
         return None if left is None or right is None else False
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.Integer:
         try:
             return bool(int(expr.value.replace("_", ""), 0) & flag)
         except ValueError:
             return None
-    if isinstance(expr, cst.Name) and expr.value in ("None", "False"):
+    if type(expr) is cst.Name and expr.value in ("None", "False"):
         return False
     last = final_name(expr)
     if last == name:
@@ -657,8 +657,8 @@ def flag_set(expr: cst.BaseExpression, flag: int, name: str) -> bool | None:
 
 def _null(expr: cst.BaseExpression) -> bool:
     """``None``, ``0``, ``NULL``: no argument."""
-    return (isinstance(expr, cst.Name) and expr.value in ("None", "NULL")
-            or isinstance(expr, cst.Integer) and expr.value == "0")
+    return (type(expr) is cst.Name and expr.value in ("None", "NULL")
+            or type(expr) is cst.Integer and expr.value == "0")
 
 
 def call_args(call: cst.Call) -> list[cst.BaseExpression]:
@@ -668,7 +668,7 @@ def call_args(call: cst.Call) -> list[cst.BaseExpression]:
 
 def _key(expr: cst.BaseExpression) -> str | None:
     """The key a paired call is opened for: ``hmem``, ``self.hwnd``, ``byref(ps)``."""
-    if isinstance(expr, cst.Call) and final_name(expr.func) in _POINTER_HELPERS and expr.args:
+    if type(expr) is cst.Call and final_name(expr.func) in _POINTER_HELPERS and expr.args:
         expr = expr.args[0].value
     return dotted(expr) or None
 
@@ -681,9 +681,9 @@ def paired_name(release: str) -> str:
 
 def _out_name(expr: cst.BaseExpression) -> str | None:
     """The variable an out-parameter writes: ``x`` in ``byref(x)``, ``pointer(x)``, ``x``."""
-    if isinstance(expr, cst.Call) and final_name(expr.func) in _POINTER_HELPERS and expr.args:
+    if type(expr) is cst.Call and final_name(expr.func) in _POINTER_HELPERS and expr.args:
         expr = expr.args[0].value
-    return expr.value if isinstance(expr, cst.Name) else None
+    return expr.value if type(expr) is cst.Name else None
 
 
 def first_state(rule: AcquireRule) -> H:
@@ -697,8 +697,8 @@ def first_state(rule: AcquireRule) -> H:
 
 def invalid_handle(expr: cst.BaseExpression) -> bool:
     """Is ``expr`` INVALID_HANDLE_VALUE (``-1``, ``c_void_p(-1)``, the constant)?"""
-    if isinstance(expr, cst.Call) and len(expr.args) == 1:
+    if type(expr) is cst.Call and len(expr.args) == 1:
         return invalid_handle(expr.args[0].value)
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-        return isinstance(expr.expression, cst.Integer) and expr.expression.value == "1"
+    if type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Minus:
+        return type(expr.expression) is cst.Integer and expr.expression.value == "1"
     return final_name(expr) in _INVALID_HANDLE

@@ -72,7 +72,7 @@ def _refine_handles(env: Env, test: cst.BaseExpression, side: bool,
                     out_param_site: Callable[[cst.Call], int | None],
                     lookup: SiteLookup | None) -> Env | None:
     """The handle states on the ``side`` edge: null checks, derived flags, status checks."""
-    if isinstance(test, cst.Name) and env.derived:
+    if type(test) is cst.Name and env.derived:
         links = [(site, positive) for name, site, positive in env.derived
                  if name == test.value]
         if len(links) == 1:
@@ -124,14 +124,14 @@ def derived_null_check(env: Env, value: cst.BaseExpression,
     ``ok = F(..., byref(hkey)) == ERROR_SUCCESS`` (a two-sided status check) counts
     too: true means the out-parameter handle is owned.
     """
-    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Not):
+    if type(value) is cst.UnaryOperation and type(value.operator) is cst.Not:
         inner = derived_null_check(env, value.expression, out_param_site, lookup)
         return None if inner is None else (inner[0], not inner[1])
-    if out_param_site is not None and isinstance(value, (cst.Comparison, cst.Name)):
+    if out_param_site is not None and (type(value) is cst.Comparison or type(value) is cst.Name):
         status = status_outcomes(env, value, out_param_site, lookup)
         if status is not None and status[1] is not None and status[2] is not None:
             return status[0], bool(status[1])
-    if not isinstance(value, (cst.Comparison, cst.Call)):
+    if type(value) is not cst.Comparison and type(value) is not cst.Call:
         return None
     tested = _tested_name(value)
     if tested is None:
@@ -157,7 +157,7 @@ def status_outcomes(env: Env, test: cst.BaseExpression,
     ``!=`` on failure; ``== ERROR_FILE_NOT_FOUND`` (any non-zero constant) is true only
     on failure; ``in (ERROR_SUCCESS, ERROR_MORE_DATA)`` is false only on failure.
     """
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+    if type(test) is cst.Comparison and len(test.comparisons) == 1:
         comp = test.comparisons[0]
         subject, other = test.left, comp.comparator
         if (_status_sites(env, other, out_param_site) is not None
@@ -169,8 +169,9 @@ def status_outcomes(env: Env, test: cst.BaseExpression,
         op = comp.operator
         if lookup is not None and _nonzero_success(lookup(sites)[0]):
             return _bool_outcomes(sites, op, other)
-        if isinstance(op, (cst.In, cst.NotIn)):
-            if not isinstance(other, (cst.Tuple, cst.List, cst.Set)):
+        if type(op) is cst.In or type(op) is cst.NotIn:
+            if (type(other) is not cst.Tuple and type(other) is not cst.List
+                    and type(other) is not cst.Set):
                 return None
             codes = [_code_kind(e.value) for e in other.elements]
             if None in codes or not codes:
@@ -181,22 +182,22 @@ def status_outcomes(env: Env, test: cst.BaseExpression,
                 inside = (None, False)
             else:  # error codes only
                 inside = (False, None)
-            if isinstance(op, cst.NotIn):
+            if type(op) is cst.NotIn:
                 inside = (inside[1], inside[0])
             return sites, inside[0], inside[1]
         kind = _code_kind(other)
         if kind is None:
             return None
-        if kind and isinstance(op, cst.LessThan):
+        if kind and type(op) is cst.LessThan:
             return sites, False, True  # ``hr < 0``: a failure HRESULT
-        if kind and isinstance(op, cst.GreaterThanEqual):
+        if kind and type(op) is cst.GreaterThanEqual:
             return sites, True, False  # ``hr >= 0``: S_OK or S_FALSE
-        if isinstance(op, (cst.Equal, cst.Is)):
+        if type(op) is cst.Equal or type(op) is cst.Is:
             return (sites, True, False) if kind else (sites, False, None)
-        if isinstance(op, (cst.NotEqual, cst.IsNot)):
+        if type(op) is cst.NotEqual or type(op) is cst.IsNot:
             return (sites, False, True) if kind else (sites, None, False)
         return None
-    subject = test.value if isinstance(test, cst.NamedExpr) else test
+    subject = test.value if type(test) is cst.NamedExpr else test
     sites = _status_sites(env, subject, out_param_site)
     if sites is None:
         return None
@@ -209,18 +210,18 @@ def _bool_outcomes(site: int, op: cst.BaseCompOp, other: cst.BaseExpression
                    ) -> tuple[int, bool | None, bool | None] | None:
     """A BOOL (or count) status compared: ``== 0``/``== FALSE`` is true on failure,
     ``!= 0`` on success; ``== TRUE``/``== 1`` is true on success."""
-    zero = (isinstance(other, cst.Integer) and other.value.strip("0_xXoObB") == ""
+    zero = (type(other) is cst.Integer and other.value.strip("0_xXoObB") == ""
             or final_name(other) in ("FALSE", "None", "NULL"))
-    one = (isinstance(other, cst.Integer) and other.value == "1"
+    one = (type(other) is cst.Integer and other.value == "1"
            or final_name(other) == "TRUE")
-    if zero and isinstance(op, cst.GreaterThan):
+    if zero and type(op) is cst.GreaterThan:
         return site, True, False  # ``res > 0``
     if not (zero or one):
         return None
     success_if_equal = one
-    if isinstance(op, (cst.Equal, cst.Is)):
+    if type(op) is cst.Equal or type(op) is cst.Is:
         return site, success_if_equal, not success_if_equal
-    if isinstance(op, (cst.NotEqual, cst.IsNot)):
+    if type(op) is cst.NotEqual or type(op) is cst.IsNot:
         return site, not success_if_equal, success_if_equal
     return None
 
@@ -241,12 +242,12 @@ def _refine_group(env: Env, site: int, non_null: bool, lookup: SiteLookup | None
 def _status_sites(env: Env, subject: cst.BaseExpression,
                   out_param_site: Callable[[cst.Call], int | None]) -> int | None:
     """The one out-parameter site whose status ``subject`` is (a name or the call)."""
-    if isinstance(subject, cst.NamedExpr):
+    if type(subject) is cst.NamedExpr:
         subject = subject.value
     sites: frozenset[int] | None = None
-    if isinstance(subject, cst.Name):
+    if type(subject) is cst.Name:
         sites = env.status.get(subject.value)
-    elif isinstance(subject, cst.Call):
+    elif type(subject) is cst.Call:
         site = out_param_site(subject)
         sites = frozenset({site}) if site is not None else None
     if not sites or len(sites) != 1:
@@ -281,9 +282,9 @@ _SUCCESS_NAMES = frozenset({"NO_ERROR", "S_OK", "STATUS_SUCCESS"})
 def _code_kind(expr: cst.BaseExpression) -> bool | None:
     """True for a success code (``0``, ``ERROR_SUCCESS``), False for another constant
     (``ERROR_FILE_NOT_FOUND``, ``2``, ``winerror.ERROR_MORE_DATA``), None otherwise."""
-    if isinstance(expr, cst.Integer):
+    if type(expr) is cst.Integer:
         return expr.value.strip("0_xXoObB") == ""
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.expression, cst.Integer):
+    if type(expr) is cst.UnaryOperation and type(expr.expression) is cst.Integer:
         return False
     name = final_name(expr)
     if not name:
@@ -304,14 +305,14 @@ def _tested_name(test: cst.BaseExpression) -> tuple[str, bool] | None:
         return test.value, True
     if kind is cst.NamedExpr:
         assert isinstance(test, cst.NamedExpr)
-        return (test.target.value, True) if isinstance(test.target, cst.Name) else None
+        return (test.target.value, True) if type(test.target) is cst.Name else None
     if kind is cst.Attribute:
         assert isinstance(test, cst.Attribute)
         if test.attr.value == "value":
             return _tested_name(test.value)
         if dotted(test.value) == "self":
             return f"self.{test.attr.value}", True  # kept on ``self`` while constructing
-        if isinstance(test.value, cst.Name):
+        if type(test.value) is cst.Name:
             return dotted(test), True  # a structure member: ``pi.hProcess``
         return None
     if kind is cst.Call:
@@ -319,22 +320,22 @@ def _tested_name(test: cst.BaseExpression) -> tuple[str, bool] | None:
         if dotted(test.func) == "bool" and len(test.args) == 1:
             return _tested_name(test.args[0].value)
         return None
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+    if type(test) is cst.Comparison and len(test.comparisons) == 1:
         comp = test.comparisons[0]
         other = comp.comparator
-        if isinstance(comp.operator, (cst.In, cst.NotIn)):
+        if type(comp.operator) is cst.In or type(comp.operator) is cst.NotIn:
             return _tested_in(test.left, comp.operator, other)
-        null = (isinstance(other, cst.Name) and other.value in _NONE_LIKE
-                or isinstance(other, cst.Integer) and other.value == "0"
+        null = (type(other) is cst.Name and other.value in _NONE_LIKE
+                or type(other) is cst.Integer and other.value == "0"
                 or _invalid_value(other))
         if not null:
             return None
         inner = _tested_name(test.left)
         if inner is None:
             return None
-        if isinstance(comp.operator, (cst.Is, cst.Equal)):
+        if type(comp.operator) is cst.Is or type(comp.operator) is cst.Equal:
             return inner[0], not inner[1]
-        if isinstance(comp.operator, (cst.IsNot, cst.NotEqual)):
+        if type(comp.operator) is cst.IsNot or type(comp.operator) is cst.NotEqual:
             return inner
     return None
 
@@ -342,44 +343,45 @@ def _tested_name(test: cst.BaseExpression) -> tuple[str, bool] | None:
 def _tested_in(left: cst.BaseExpression, op: cst.BaseCompOp, other: cst.BaseExpression
                ) -> tuple[str, bool] | None:
     """``h in (None, INVALID_HANDLE_VALUE)``: true when the call failed."""
-    if not isinstance(other, (cst.Tuple, cst.List, cst.Set)) or not other.elements:
+    if (type(other) is not cst.Tuple and type(other) is not cst.List
+            and type(other) is not cst.Set) or not other.elements:
         return None
     if not all(_null_value(e.value) or _invalid_value(e.value) for e in other.elements):
         return None
     inner = _tested_name(left)
     if inner is None:
         return None
-    return (inner[0], not inner[1]) if isinstance(op, cst.In) else inner
+    return (inner[0], not inner[1]) if type(op) is cst.In else inner
 
 
 def _null_value(expr: cst.BaseExpression) -> bool:
-    return (isinstance(expr, cst.Name) and expr.value in _NONE_LIKE
-            or isinstance(expr, cst.Integer) and expr.value == "0")
+    return (type(expr) is cst.Name and expr.value in _NONE_LIKE
+            or type(expr) is cst.Integer and expr.value == "0")
 
 
 def _invalid_value(expr: cst.BaseExpression) -> bool:
     """``INVALID_HANDLE_VALUE``, ``-1``, ``~0``, ``c_void_p(-1).value``, ``HANDLE(-1)``,
     ``0xFFFFFFFF``."""
-    if isinstance(expr, cst.Attribute) and expr.attr.value == "value":
+    if type(expr) is cst.Attribute and expr.attr.value == "value":
         expr = expr.value
-    if (isinstance(expr, cst.Call) and len(expr.args) == 1
+    if (type(expr) is cst.Call and len(expr.args) == 1
             and final_name(expr.func) in _INVALID_WRAPPERS):
         expr = expr.args[0].value
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.expression, cst.Integer):
-        if isinstance(expr.operator, cst.Minus):
+    if type(expr) is cst.UnaryOperation and type(expr.expression) is cst.Integer:
+        if type(expr.operator) is cst.Minus:
             return expr.expression.value == "1"
-        return isinstance(expr.operator, cst.BitInvert) and expr.expression.value == "0"
-    if isinstance(expr, cst.Integer):
+        return type(expr.operator) is cst.BitInvert and expr.expression.value == "0"
+    if type(expr) is cst.Integer:
         return expr.value.lower() in _ALL_ONES
     return final_name(expr) in _INVALID_NAMES
 
 
 def _against_invalid(test: cst.BaseExpression) -> bool:
     """Is ``test`` a comparison with an INVALID_HANDLE_VALUE form only?"""
-    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+    if not (type(test) is cst.Comparison and len(test.comparisons) == 1):
         return False
     comp = test.comparisons[0]
-    if isinstance(comp.operator, (cst.In, cst.NotIn)):
+    if type(comp.operator) is cst.In or type(comp.operator) is cst.NotIn:
         elements = getattr(comp.comparator, "elements", ())
         return bool(elements) and not any(_null_value(e.value) for e in elements)
     return _invalid_value(comp.comparator)

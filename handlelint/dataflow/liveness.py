@@ -32,6 +32,11 @@ from handlelint.dataflow.lattice import LEAKY, Env
 from handlelint.syntax import parameter_names, target_names
 from handlelint.walk import preorder
 
+# The nodes that bind every name they mention (a loop target, an ``except`` name, a
+# ``case`` pattern), compared by exact type: ``isinstance`` against a libcst class goes
+# through the slow ABC machinery whenever the answer is False.
+_BIND_MENTIONED = frozenset({cst.For, cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase})
+
 #: Graphs at least this large forget dead names as they go (small ones need not pay).
 LIVENESS_MIN_NODES = 200
 
@@ -40,13 +45,13 @@ def _parts(node: Node) -> list[cst.CSTNode]:
     element = node.element
     if element is None or node.kind is NodeKind.ENTRY:
         return []
-    if isinstance(element, cst.For):
+    if type(element) is cst.For:
         return [element.target]
-    if isinstance(element, (cst.ExceptHandler, cst.ExceptStarHandler)):
+    if type(element) is cst.ExceptHandler or type(element) is cst.ExceptStarHandler:
         return [element.name] if element.name is not None else []
-    if isinstance(element, cst.MatchCase):
+    if type(element) is cst.MatchCase:
         return [element.pattern] + ([element.guard] if element.guard is not None else [])
-    if isinstance(element, (cst.FunctionDef, cst.ClassDef)):
+    if type(element) is cst.FunctionDef or type(element) is cst.ClassDef:
         return [element.name, *element.decorators]
     return [element]
 
@@ -70,15 +75,14 @@ def _scan(node: Node) -> tuple[set[str], set[str]]:
                     if type(value) is cst.Name:
                         binds.add(value.value)
     element = node.element
-    if isinstance(element, cst.Assign):
+    if type(element) is cst.Assign:
         for target in element.targets:
             binds.update(target_names(target.target))
-    elif isinstance(element, cst.AnnAssign):
+    elif type(element) is cst.AnnAssign:
         binds.update(target_names(element.target))
-    elif isinstance(element, cst.WithItem) and element.asname is not None:
+    elif type(element) is cst.WithItem and element.asname is not None:
         binds.update(target_names(element.asname.name))
-    elif isinstance(element, (cst.For, cst.ExceptHandler, cst.ExceptStarHandler,
-                              cst.MatchCase)):
+    elif type(element) in _BIND_MENTIONED:
         binds |= mentions
     return mentions, binds
 
@@ -235,6 +239,6 @@ def live_after(cfg: CFG) -> Liveness:
 def _parameters(cfg: CFG) -> list[str]:
     """The parameters of the function ``cfg`` is the graph of (held from its entry)."""
     scope = cfg.nodes[cfg.entry].element
-    if not isinstance(scope, cst.FunctionDef):
+    if type(scope) is not cst.FunctionDef:
         return []
     return parameter_names(scope.params)

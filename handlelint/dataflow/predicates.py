@@ -74,7 +74,7 @@ def find_predicates(cfg: CFG) -> Predicates:
             assert isinstance(element, cst.Assign)
             if constant_truth(element.value) is not None:
                 constant.update(t.target.value for t in element.targets
-                                if isinstance(t.target, cst.Name))
+                                if type(t.target) is cst.Name)
     kept = {k for k, count in tested.items() if count >= 2 or k in constant}
     key_of = {nid: key for nid, (key, _) in found.items() if key in kept}
     keys_of_name: dict[str, set[str]] = {}

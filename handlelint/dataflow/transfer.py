@@ -18,7 +18,7 @@ over the fixpoint to report, when leaks are recorded as :class:`LeakEvent`.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence, cast
 
 import libcst as cst
 
@@ -28,7 +28,7 @@ from handlelint.dataflow.calls import (
 )
 from handlelint.dataflow.conditions import derived_null_check, refine
 from handlelint.dataflow.objects import ObjectMethods
-from handlelint.syntax import constant_truth, dotted, target_names
+from handlelint.syntax import constant_truth, dotted, subclasses, target_names
 from handlelint.dataflow.lattice import LEAKY, Env, Origin, join, leak_origin
 from handlelint.dataflow.liveness import Liveness
 from handlelint.dataflow.predicates import Predicates
@@ -36,6 +36,10 @@ from handlelint.positions import Positions
 from handlelint.rules import AcquireRule
 from handlelint.resolve import Resolver
 from handlelint.walk import children, preorder
+
+# Compared by exact type: ``isinstance`` against a libcst class goes through the
+# slow ABC machinery whenever the answer is False.
+_EXPRESSIONS = subclasses(cst.BaseExpression)
 
 __all__ = ["HandleTransfer", "LeakEvent", "Site"]
 
@@ -96,15 +100,16 @@ class HandleTransfer(ObjectMethods):
         element = node.element
         out: dict[EdgeKind, Optional[Env]] = {}
         if kind is NodeKind.TEST:
-            test = element.test if isinstance(element, cst.Assert) else element
-            assert isinstance(test, cst.BaseExpression)
+            raw = element.test if type(element) is cst.Assert else element
+            assert type(raw) in _EXPRESSIONS
+            test = cast(cst.BaseExpression, raw)
             self.eval(test, work)
             after = self._finish(work, "rebind")
             if after is not None:
                 key = self.predicates.key_of.get(node.id)
                 out[EdgeKind.TRUE] = self._refine(after, test, True, key)
                 out[EdgeKind.FALSE] = self._refine(after, test, False, key)
-        elif kind is NodeKind.EVAL and isinstance(element, cst.Assert):
+        elif kind is NodeKind.EVAL and type(element) is cst.Assert:
             out[EdgeKind.EXC] = env.with_origin(Origin(RAISES_SOMETIMES, node.line, "assert"))
             return out
         elif kind is NodeKind.RAISE:
@@ -156,7 +161,7 @@ class HandleTransfer(ObjectMethods):
             assert isinstance(element, (cst.AnnAssign, cst.AugAssign))
             if element.value is not None:
                 value = self.eval(element.value, work)
-                if isinstance(element, cst.AugAssign):
+                if type(element) is cst.AugAssign:
                     self._escape(value, work)
                 else:
                     self._assign(element.target, element.value, value, work)
@@ -175,14 +180,14 @@ class HandleTransfer(ObjectMethods):
             assert isinstance(element, (cst.FunctionDef, cst.ClassDef))
             for deco in element.decorators:
                 self.eval(deco.decorator, work)
-            if isinstance(element, cst.FunctionDef):
+            if type(element) is cst.FunctionDef:
                 self._escape_defaults(element.params, work)
             work.env.names.pop(element.name.value, None)
         elif kind is cst.WithItem:
             assert isinstance(element, cst.WithItem)
             value = self.eval(element.item, work)
             item = element.item
-            if isinstance(item, cst.Call) and self.resolver.classify(item).exits:
+            if type(item) is cst.Call and self.resolver.classify(item).exits:
                 self._escape(value, work)  # its ``__exit__`` releases it
                 value = _EMPTY
             if element.asname is not None:
@@ -190,12 +195,12 @@ class HandleTransfer(ObjectMethods):
         elif kind is cst.Import or kind is cst.ImportFrom:
             for name in _bound_names(element):
                 work.env.names.pop(name, None)
-        elif isinstance(element, cst.BaseExpression):
-            self.eval(element, work)
+        elif type(element) in _EXPRESSIONS:
+            self.eval(cast(cst.BaseExpression, element), work)
 
     def _assign(self, target: cst.BaseExpression, value_expr: cst.BaseExpression,
                 value: frozenset[int], work: Work) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             self._bind_name(target.value, value, work)
             keys = self.predicates.keys_of_name.get(target.value, ())
             truth = constant_truth(value_expr) if target.value in keys else None
@@ -205,29 +210,29 @@ class HandleTransfer(ObjectMethods):
                                          self._site_lookup)
             if derived is not None:
                 work.env.derived = work.env.derived | {(target.value, *derived)}
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) is cst.Tuple or type(target) is cst.List:
             elements = [e.value for e in target.elements]
             parts = self.unpacked_result(value_expr, len(elements))
-            if parts is not None and not any(isinstance(e, cst.StarredElement)
+            if parts is not None and not any(type(e) is cst.StarredElement
                                              for e in target.elements):
                 for sub_target, sites in zip(elements, parts):
                     self._assign(sub_target, value_expr, sites, work)
-            elif (isinstance(value_expr, (cst.Tuple, cst.List))
+            elif ((type(value_expr) is cst.Tuple or type(value_expr) is cst.List)
                     and len(value_expr.elements) == len(elements)
-                    and not any(isinstance(e, cst.StarredElement) for e in target.elements)):
+                    and not any(type(e) is cst.StarredElement for e in target.elements)):
                 values = [self._value_of(v.value, work) for v in value_expr.elements]
                 for sub_target, sub_value, sites in zip(elements, value_expr.elements, values):
                     self._assign(sub_target, sub_value.value, sites, work)
             else:
                 for sub_target in elements:
                     self._assign(sub_target, value_expr, value, work)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self._assign(target.value, value_expr, value, work)
         elif (self.owner_stores and _on_self(target)
               and dotted(target)[5:] not in self.unowned_attrs):
             self._bind_name(dotted(target), value, work)
         else:
-            if isinstance(target, cst.Subscript):
+            if type(target) is cst.Subscript:
                 self.eval(target.value, work)
                 for part in target.slice:
                     self.eval(part.slice, work)
@@ -236,12 +241,12 @@ class HandleTransfer(ObjectMethods):
     def _note_status(self, target: cst.BaseExpression, value: cst.BaseExpression,
                      work: Work) -> None:
         """``status = F(..., byref(h))`` (or ``rc = status``): the name holds h's status."""
-        if not isinstance(target, cst.Name):
+        if type(target) is not cst.Name:
             return
         status_site = work.status_of.get(id(value))
         if status_site is not None:
             work.env.status[target.value] = frozenset({status_site})
-        elif isinstance(value, cst.Name) and value.value in work.env.status:
+        elif type(value) is cst.Name and value.value in work.env.status:
             work.env.status[target.value] = work.env.status[value.value]
 
     def _note_returned(self, value: frozenset[int], work: Work) -> None:
@@ -269,7 +274,7 @@ class HandleTransfer(ObjectMethods):
         if kind is cst.Call:
             assert isinstance(expr, cst.Call)
             func = expr.func
-            if (isinstance(func, cst.Name) and func.value == "int" and len(expr.args) == 1
+            if (type(func) is cst.Name and func.value == "int" and len(expr.args) == 1
                     and expr.args[0].keyword is None and not expr.args[0].star):
                 return self._value_of(expr.args[0].value, work)
             return _EMPTY
@@ -283,7 +288,7 @@ class HandleTransfer(ObjectMethods):
             assert isinstance(expr, cst.Dict)
             found = _EMPTY
             for item in expr.elements:
-                if isinstance(item, cst.DictElement):
+                if type(item) is cst.DictElement:
                     found |= self._returned_as_number(item.value, work)
             return found
         if kind is cst.BooleanOperation:
@@ -298,16 +303,16 @@ class HandleTransfer(ObjectMethods):
 
     def _value_of(self, expr: cst.BaseExpression, work: Work) -> frozenset[int]:
         """The sites of an already evaluated element (names only; no new effects)."""
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return work.env.names.get(expr.value, frozenset())
         return self._sites_in(expr, work)
 
     def _sites_in(self, expr: cst.BaseExpression, work: Work) -> frozenset[int]:
         found: set[int] = set()
         for node in preorder(expr):
-            if isinstance(node, cst.Name):
+            if type(node) is cst.Name:
                 found |= work.env.names.get(node.value, frozenset())
-            elif isinstance(node, cst.Call) and id(node) in self._site_of:
+            elif type(node) is cst.Call and id(node) in self._site_of:
                 found.add(self._site_of[id(node)])
         return frozenset(s for s in found if s in work.env.sites)
 
@@ -383,7 +388,7 @@ class HandleTransfer(ObjectMethods):
 
     def _e_named(self, expr: cst.NamedExpr, work: Work) -> frozenset[int]:
         value = self.eval(expr.value, work)
-        if isinstance(expr.target, cst.Name):
+        if type(expr.target) is cst.Name:
             self._bind_name(expr.target.value, value, work)
             status_site = work.status_of.get(id(expr.value))
             if status_site is not None:
@@ -399,7 +404,7 @@ class HandleTransfer(ObjectMethods):
     def _e_dict(self, expr: cst.Dict, work: Work) -> frozenset[int]:
         out: frozenset[int] = _EMPTY
         for item in expr.elements:
-            if isinstance(item, cst.DictElement):
+            if type(item) is cst.DictElement:
                 self.eval(item.key, work)
             out |= self.eval(item.value, work)
         return out
@@ -419,7 +424,7 @@ class HandleTransfer(ObjectMethods):
         return value
 
     def _e_yield(self, expr: cst.Yield, work: Work) -> frozenset[int]:
-        inner = expr.value.item if isinstance(expr.value, cst.From) else expr.value
+        inner = expr.value.item if type(expr.value) is cst.From else expr.value
         if inner is not None:
             value = self.eval(inner, work)
             if not self.context_manager:
@@ -433,7 +438,7 @@ class HandleTransfer(ObjectMethods):
         own = {p.name.value for p in (*params.posonly_params, *params.params,
                                       *params.kwonly_params)}
         for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
+            if type(star) is cst.Param:
                 own.add(star.name.value)
         self._escape_defaults(params, work)
         self._capture(expr.body, work, own)
@@ -460,10 +465,10 @@ class HandleTransfer(ObjectMethods):
                 for cond in comp.ifs:
                     self.eval(cond.test, work)
                 comp = comp.inner_for_in
-            if isinstance(expr, cst.DictComp):
+            if type(expr) is cst.DictComp:
                 result = self.eval(expr.key, work) | self.eval(expr.value, work)
             else:
-                result = self.eval(expr.elt, work)
+                result = self.eval(cast(cst.BaseSimpleComp, expr).elt, work)
             self._escape(result, work)
         finally:
             for name in own:
@@ -486,10 +491,10 @@ class HandleTransfer(ObjectMethods):
         variables of comprehensions inside it)."""
         local = set(own or ())
         for node in preorder(body):
-            if isinstance(node, cst.CompFor):
+            if type(node) is cst.CompFor:
                 local.update(target_names(node.target))
         for node in preorder(body):
-            if isinstance(node, cst.Name) and node.value not in local:
+            if type(node) is cst.Name and node.value not in local:
                 self._escape(work.env.names.get(node.value, frozenset()), work)
 
     # -- after the element ---------------------------------------------------------------------
@@ -557,7 +562,7 @@ class HandleTransfer(ObjectMethods):
 
 
 def _on_self(target: cst.BaseExpression) -> bool:
-    return (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+    return (type(target) is cst.Attribute and type(target.value) is cst.Name
             and target.value.value == "self")
 
 
@@ -576,19 +581,20 @@ def _comp_fors(comp: cst.CompFor) -> list[cst.CompFor]:
 
 def _bound_names(element: cst.CSTNode | None) -> list[str]:
     """Names a for-target, except clause, case pattern or import binds."""
-    if isinstance(element, cst.For):
+    if type(element) is cst.For:
         return target_names(element.target)
-    if isinstance(element, (cst.ExceptHandler, cst.ExceptStarHandler)):
-        if element.name is not None and isinstance(element.name.name, cst.Name):
+    if type(element) is cst.ExceptHandler or type(element) is cst.ExceptStarHandler:
+        if element.name is not None and type(element.name.name) is cst.Name:
             return [element.name.name.value]
         return []
-    if isinstance(element, cst.MatchCase):
+    if type(element) is cst.MatchCase:
         return [n.value for n in preorder(element.pattern)
-                if isinstance(n, cst.Name) and n.value != "_"]
-    if isinstance(element, cst.Import):
+                if type(n) is cst.Name and n.value != "_"]
+    if type(element) is cst.Import:
         return [a.evaluated_alias or a.evaluated_name.split(".")[0] for a in element.names]
-    if isinstance(element, cst.ImportFrom) and not isinstance(element.names, cst.ImportStar):
-        return [a.evaluated_alias or a.evaluated_name for a in element.names]
+    if type(element) is cst.ImportFrom and type(element.names) is not cst.ImportStar:
+        return [a.evaluated_alias or a.evaluated_name
+                for a in cast(Sequence[cst.ImportAlias], element.names)]
     return []
 
 
