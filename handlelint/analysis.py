@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from typing import Callable
+from typing import Callable, Union, cast
 
 import libcst as cst
 
@@ -132,12 +132,12 @@ def _transfer(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: ModuleI
     escaping = frozenset(index.captured.get(id(scope), ())) | frozenset(
         index.declared.get(id(scope), ()))
     transfer = HandleTransfer(resolver, positions, escaping_names=escaping,
-                              all_bindings_escape=isinstance(scope, cst.ClassDef),
+                              all_bindings_escape=type(scope) is cst.ClassDef,
                               context_manager=_is_context_manager(scope, resolver),
                               borrow_unknown=resolver.config.unknown_calls == "borrow")
     # A constructor keeps what it stores on ``self`` for the object, unless ``__del__``
     # releases it anyway (then a half-built object closes it when dropped).
-    transfer.owner_stores = (isinstance(scope, cst.FunctionDef) and scope.name.value == "__init__"
+    transfer.owner_stores = (type(scope) is cst.FunctionDef and scope.name.value == "__init__"
                              and id(scope) not in getattr(resolver.summaries, "dropping", ()))
     return transfer
 
@@ -152,7 +152,8 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
     a handle stored there escapes instead of leaking when the constructor raises);
     ``releases``: for a constructor, the attributes each method of its class releases
     (``self.close()`` there releases them)."""
-    name = "<module>" if isinstance(scope, cst.Module) else scope.name.value
+    name = ("<module>" if type(scope) is cst.Module
+            else cast(Union[cst.FunctionDef, cst.ClassDef], scope).name.value)
     if cfg is None:
         cfg = build_cfg(name, scope, positions, strict=strict)
     if cfg.too_complex:
@@ -180,6 +181,6 @@ def _check_scope(scope: cst.Module | cst.FunctionDef | cst.ClassDef, index: Modu
 
 def _is_context_manager(scope: cst.CSTNode, resolver: Resolver) -> bool:
     """Is ``scope`` a ``@contextlib.contextmanager`` (or async) generator?"""
-    if not isinstance(scope, cst.FunctionDef):
+    if type(scope) is not cst.FunctionDef:
         return False
     return any(resolver.is_context_manager(d.decorator) for d in scope.decorators)

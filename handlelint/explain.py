@@ -36,7 +36,7 @@ _ENDINGS = {
 def _code(element: cst.CSTNode | None) -> str:
     if element is None:
         return ""
-    if isinstance(element, cst.WithItem):  # one item of a ``with``: no trailing comma
+    if type(element) is cst.WithItem:  # one item of a ``with``: no trailing comma
         item = element.with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return _code(item.item) + (f" as {_code(item.asname.name)}" if item.asname else "")
     try:
@@ -50,7 +50,7 @@ def _code(element: cst.CSTNode | None) -> str:
 def _describe(node: Node, kind: EdgeKind) -> str | None:
     if node.kind is NodeKind.TEST and kind in (EdgeKind.TRUE, EdgeKind.FALSE):
         element = node.element
-        if isinstance(element, cst.Assert):
+        if type(element) is cst.Assert:
             return f"assert {_code(element.test)!s} holds"
         return f"`{_code(element)}` is {'true' if kind is EdgeKind.TRUE else 'false'}"
     if node.kind is NodeKind.FOR_NEXT:

@@ -46,11 +46,11 @@ class Libraries:
         """The Win32 pack DLL ``expr`` denotes as a ctypes DLL object, or None."""
         if not self._dlls:
             return None
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             if final_name(expr.func) not in _LOADER_CALLS or not expr.args:
                 return None
             return self._known(_dll_literal(expr.args[0].value))
-        if isinstance(expr, cst.Attribute) and final_name(expr.value) in _LOADER_OBJECTS:
+        if type(expr) is cst.Attribute and final_name(expr.value) in _LOADER_OBJECTS:
             return self._known(expr.attr.value)
         name = dotted(expr)
         return self._bound.get(name) if name else None
@@ -66,6 +66,6 @@ class Libraries:
 
 def _dll_literal(expr: cst.BaseExpression) -> str | None:
     """``"kernel32"``, ``r"C:\\...\\kernel32.dll"`` or ``find_library("kernel32")``."""
-    if isinstance(expr, cst.Call) and expr.args:
+    if type(expr) is cst.Call and expr.args:
         return _dll_literal(expr.args[0].value)
     return string_value(expr)

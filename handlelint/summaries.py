@@ -74,7 +74,7 @@ def decorator_names(function: Function, imports: list[tuple[str, str]]) -> set[s
     aliases = dict(imports)
     names = set()
     for deco in function.decorators:
-        expr = deco.decorator.func if isinstance(deco.decorator, cst.Call) else deco.decorator
+        expr = deco.decorator.func if type(deco.decorator) is cst.Call else deco.decorator
         name = final_name(expr)
         names.add(aliases.get(name, name))
     return names
@@ -174,7 +174,7 @@ class Summaries:
         resolver.forget()
         candidates, calls = self._candidates(resolver)
         self._generators = {id(f) for f in candidates
-                            if any(isinstance(n, cst.Yield) for n in preorder(f.body))}
+                            if any(type(n) is cst.Yield for n in preorder(f.body))}
         by_id = {id(f): f for f in candidates}
         for component in _components(list(by_id), calls):
             functions = [by_id[i] for i in component]

@@ -26,7 +26,11 @@ import libcst as cst
 
 from handlelint.cfg.model import CFG, EdgeKind, Node, NodeKind
 from handlelint.positions import Positions
-from handlelint.syntax import constant_truth, dotted, final_name
+from handlelint.syntax import constant_truth, dotted, final_name, subclasses
+
+# Compared by exact type: ``isinstance`` against a libcst class goes through the
+# slow ABC machinery whenever the answer is False.
+_SUITES = subclasses(cst.BaseSuite)
 
 Pending = list[tuple[int, EdgeKind]]
 Suite = Union[cst.BaseSuite, Sequence[cst.BaseStatement]]
@@ -87,13 +91,13 @@ def _is_catch_all(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     if handler.type is None:
         return True
     caught = handler.type
-    types = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+    types = [e.value for e in caught.elements] if type(caught) is cst.Tuple else [caught]
     return any(dotted(t).rsplit(".", 1)[-1] in _CATCH_ALL for t in types)
 
 
 def _suppression(manager: cst.BaseExpression) -> str:
     """How much a ``with`` manager swallows: "", "some" or "all" (suppress(Exception))."""
-    if not isinstance(manager, cst.Call):
+    if type(manager) is not cst.Call:
         return ""
     if dotted(manager.func).rsplit(".", 1)[-1] not in _SUPPRESSORS:
         return ""
@@ -102,9 +106,9 @@ def _suppression(manager: cst.BaseExpression) -> str:
 
 
 def _irrefutable(pattern: cst.MatchPattern) -> bool:
-    if isinstance(pattern, cst.MatchAs):
+    if type(pattern) is cst.MatchAs:
         return pattern.pattern is None or _irrefutable(pattern.pattern)
-    if isinstance(pattern, cst.MatchOr):
+    if type(pattern) is cst.MatchOr:
         return any(_irrefutable(p.pattern) for p in pattern.patterns)
     return False
 
@@ -112,37 +116,37 @@ def _irrefutable(pattern: cst.MatchPattern) -> bool:
 def _plain_item(expr: cst.BaseExpression) -> bool:
     """A name, a dotted name (``info.hProcess``), or a tuple of names and dotted names
     (``(hn, clusapi.CloseClusterNode)``)."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return True
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         return _dotted_names(expr)
-    return isinstance(expr, cst.Tuple) and all(
-        isinstance(e, cst.Element) and isinstance(e.value, (cst.Name, cst.Attribute))
+    return type(expr) is cst.Tuple and all(
+        type(e) is cst.Element and (type(e.value) is cst.Name or type(e.value) is cst.Attribute)
         for e in expr.elements)
 
 
 def _dotted_names(expr: cst.BaseExpression) -> bool:
     """``a.b.c``: names joined by dots, nothing evaluated on the way."""
-    while isinstance(expr, cst.Attribute):
+    while type(expr) is cst.Attribute:
         expr = expr.value
-    return isinstance(expr, cst.Name)
+    return type(expr) is cst.Name
 
 
 def _null_pattern_test(subject: cst.BaseExpression,
                        pattern: cst.MatchPattern) -> cst.Comparison | None:
     """``subject is None`` for ``case None:`` (or ``case 0:``) when the subject is a name."""
-    if not isinstance(subject, cst.Name) or not _null_pattern(pattern):
+    if type(subject) is not cst.Name or not _null_pattern(pattern):
         return None
     return cst.Comparison(subject, [cst.ComparisonTarget(cst.Is(), cst.Name("None"))])
 
 
 def _null_pattern(pattern: cst.MatchPattern) -> bool:
     """``None``, ``0``, or an or-pattern of those."""
-    if isinstance(pattern, cst.MatchSingleton):
+    if type(pattern) is cst.MatchSingleton:
         return final_name(pattern.value) == "None"
-    if isinstance(pattern, cst.MatchValue):
-        return isinstance(pattern.value, cst.Integer) and pattern.value.value == "0"
-    if isinstance(pattern, cst.MatchOr):
+    if type(pattern) is cst.MatchValue:
+        return type(pattern.value) is cst.Integer and pattern.value.value == "0"
+    if type(pattern) is cst.MatchOr:
         return all(_null_pattern(p.pattern) for p in pattern.patterns)
     return False
 
@@ -286,10 +290,10 @@ class Builder:
         if kind is cst.IndentedBlock:
             assert isinstance(body, cst.IndentedBlock)
             stmts = body.body
-        elif isinstance(body, cst.BaseSuite):
+        elif kind in _SUITES:
             return
         else:
-            stmts = body
+            stmts = cast(Sequence[cst.BaseStatement], body)
         for stmt in stmts:
             self.statement(stmt)
 
@@ -354,8 +358,8 @@ class Builder:
 
     def _note_literal(self, stmt: cst.Assign | cst.AugAssign | cst.AnnAssign) -> None:
         """Remember ``name = (a, b)``; any other binding of the name forgets it."""
-        targets = ([t.target for t in stmt.targets] if isinstance(stmt, cst.Assign)
-                   else [stmt.target])
+        targets = ([t.target for t in stmt.targets] if type(stmt) is cst.Assign
+                   else [cast(Union[cst.AugAssign, cst.AnnAssign], stmt).target])
         for target in targets:
             if type(target) is cst.Name:
                 assert isinstance(target, cst.Name)
@@ -369,20 +373,21 @@ class Builder:
         """The line of a clause's first statement (an ``except`` or ``case`` clause has
         no position of its own): where ``--explain`` says the clause is entered."""
         first: cst.CSTNode | None = None
-        if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) and body.body:
+        if ((type(body) is cst.IndentedBlock or type(body) is cst.SimpleStatementSuite)
+                and body.body):
             first = body.body[0]
-        if isinstance(first, cst.SimpleStatementLine) and first.body:
+        if type(first) is cst.SimpleStatementLine and first.body:
             first = first.body[0]
         return default if first is None else self.pos.line(first, default)
 
     def condition(self, expr: cst.BaseExpression, line: int) -> tuple[Pending, Pending]:
         """Split a condition into TEST atoms; returns its (true, false) edge ends."""
-        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+        if type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Not:
             true, false = self.condition(expr.expression, line)
             return false, true
-        if isinstance(expr, cst.BooleanOperation):
+        if type(expr) is cst.BooleanOperation:
             left_true, left_false = self.condition(expr.left, line)
-            if isinstance(expr.operator, cst.And):
+            if type(expr.operator) is cst.And:
                 self.pending = left_true
                 right_true, right_false = self.condition(expr.right, line)
                 return right_true, left_false + right_false
@@ -405,9 +410,9 @@ class Builder:
         self.suite(stmt.body)
         then_ends = self.pending
         self.pending = false
-        if isinstance(stmt.orelse, cst.If):
+        if type(stmt.orelse) is cst.If:
             self.if_(stmt.orelse)
-        elif isinstance(stmt.orelse, cst.Else):
+        elif type(stmt.orelse) is cst.Else:
             self.suite(stmt.orelse.body)
         self.pending = then_ends + self.pending
 
@@ -441,16 +446,16 @@ class Builder:
         if stmt.asynchronous is not None:
             return None
         source: cst.BaseExpression = stmt.iter
-        if isinstance(source, cst.Name):
+        if type(source) is cst.Name:
             found = self._literals.get(source.value)
             if found is None:
                 return None
             source = found
-        if not isinstance(source, (cst.Tuple, cst.List)):
+        if type(source) is not cst.Tuple and type(source) is not cst.List:
             return None
         items = [e.value for e in source.elements]
         if not items or len(items) > _MAX_UNROLLED or any(
-                not isinstance(e, cst.Element) or not _plain_item(e.value)
+                type(e) is not cst.Element or not _plain_item(e.value)
                 for e in source.elements):
             return None
         return items
@@ -626,8 +631,8 @@ def build_cfg(name: str, scope: cst.FunctionDef | cst.ClassDef | cst.Module,
               positions: Positions, *, strict: bool = False) -> CFG:
     """The control-flow graph of a function body, class body or module."""
     builder = Builder(name, scope, positions, strict=strict)
-    line = positions.line(scope, 1) if not isinstance(scope, cst.Module) else 1
-    body: Suite = scope.body if isinstance(scope, cst.Module) else scope.body
+    line = positions.line(scope, 1) if type(scope) is not cst.Module else 1
+    body: Suite = scope.body if type(scope) is cst.Module else scope.body
     try:
         return builder.build(body, line)
     except TooComplex as exc:
