@@ -53,8 +53,8 @@ class ArgtypesCheck(RestypeCheck):
         if found is None:
             return
         count = _ALL
-        if isinstance(restype, (cst.List, cst.Tuple)) and not any(
-                isinstance(e, cst.StarredElement) for e in restype.elements):
+        if (type(restype) is cst.List or type(restype) is cst.Tuple) and not any(
+                type(e) is cst.StarredElement for e in restype.elements):
             count = len(restype.elements)
         known = self.counts.get(found)
         self.counts[found] = _ALL if _ALL in (known, count) else max(known or 0, count)
@@ -67,7 +67,7 @@ class ArgtypesCheck(RestypeCheck):
         """(DLL object key, function) when ``call`` calls a function of a DLL made here."""
         func = call.func
         for _ in range(8):
-            if isinstance(func, cst.Attribute):
+            if type(func) is cst.Attribute:
                 receiver = func.value
                 if (dotted(receiver) in self.created or self._creates_dll(receiver)
                         or self._dll_key(receiver) in self.created):
@@ -84,7 +84,7 @@ class ArgtypesCheck(RestypeCheck):
         found: dict[int, dict[str, str]] = {}
         module = id(self.index.module)
         for target, value in self.index.assigns:
-            if not isinstance(value, cst.Call):
+            if type(value) is not cst.Call:
                 continue
             info = self.resolver.classify(value)
             rule = info.acquire
@@ -128,8 +128,8 @@ class ArgtypesCheck(RestypeCheck):
             for arg in call.args:
                 if arg.keyword is not None or arg.star:
                     break
-                name = dotted(arg.value) if isinstance(arg.value, (cst.Name, cst.Attribute)) \
-                    else ""
+                kind = type(arg.value)
+                name = dotted(arg.value) if kind is cst.Name or kind is cst.Attribute else ""
                 source = local.get(name) or module.get(name) if name else None
                 if source and (covered is None or covered != _ALL and position >= covered):
                     reported.add(key)

@@ -132,7 +132,7 @@ class AttributeCheck:
         work is the size of the hierarchy, not the square of the number of classes."""
         bases: dict[str, set[str]] = {}
         for scope in self.index.scopes:
-            if isinstance(scope, cst.ClassDef):
+            if type(scope) is cst.ClassDef:
                 bases.setdefault(scope.name.value, set()).update(
                     final_name(b.value) for b in scope.bases)
 
@@ -161,13 +161,13 @@ class AttributeCheck:
         #: ``for h in (self.a, self.b):``: the loop variable stands for each item.
         loops: dict[str, list[str]] = {}
         for node in preorder(method.body):
-            if isinstance(node, cst.Assign):
+            if type(node) is cst.Assign:
                 self._read_assign(node, stored, aliases, acquired)
-            elif isinstance(node, cst.For):
+            elif type(node) is cst.For:
                 items = _loop_items(node)
                 if items is not None:
                     loops[dotted(node.target)] = items
-            elif isinstance(node, cst.Call):
+            elif type(node) is cst.Call:
                 for arg in self._released_args(node):
                     name = _self_attribute(arg) or dotted(arg)
                     for each in loops.get(name, [name]):
@@ -188,7 +188,7 @@ class AttributeCheck:
         """``self.attr = local`` assignments of a method: (attr, local)."""
         found = []
         for node in preorder(method.body):
-            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Name):
+            if type(node) is cst.Assign and type(node.value) is cst.Name:
                 for target in node.targets:
                     name = dotted(target.target)
                     if name.startswith("self.") and name.count(".") == 1:
@@ -202,18 +202,18 @@ class AttributeCheck:
         value = node.value
         for target in node.targets:
             pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]] = [(target.target, value)]
-            if isinstance(target.target, cst.Tuple) and isinstance(value, cst.Tuple):
+            if type(target.target) is cst.Tuple and type(value) is cst.Tuple:
                 pairs = [(t.value, v.value) for t, v in
                          zip(target.target.elements, value.elements)]
             for left, right in pairs:
                 name, source = dotted(left), _self_attribute(right) or dotted(right)
-                if source.startswith("self.") and isinstance(left, cst.Name):
+                if source.startswith("self.") and type(left) is cst.Name:
                     aliases[name] = source[5:]
                 on_self = name.startswith("self.") and name.count(".") == 1
                 if on_self and source in acquired:
                     stored.append((name[5:], *acquired[source]))
                     continue
-                if not isinstance(right, cst.Call):
+                if type(right) is not cst.Call:
                     continue
                 info = self.resolver.classify(right)
                 if info.kind is not CallKind.ACQUIRE or info.acquire is None:
@@ -225,7 +225,7 @@ class AttributeCheck:
                     continue
                 if on_self:
                     stored.append((name[5:], right, info))
-                elif isinstance(left, cst.Name):
+                elif type(left) is cst.Name:
                     acquired[name] = (right, info)
 
     def _released_args(self, call: cst.Call) -> list[cst.BaseExpression]:
@@ -243,16 +243,17 @@ class AttributeCheck:
 def _self_calls(method: cst.FunctionDef) -> set[str]:
     """The names of the methods ``method`` calls on ``self`` (``self.close()``)."""
     return {node.func.attr.value for node in preorder(method.body)
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-            and isinstance(node.func.value, cst.Name) and node.func.value.value == "self"}
+            if type(node) is cst.Call and type(node.func) is cst.Attribute
+            and type(node.func.value) is cst.Name and node.func.value.value == "self"}
 
 
 def _loop_items(loop: cst.For) -> list[str] | None:
     """The dotted names a ``for`` over a tuple or list literal of them binds its (single
     name) target to: ``for h in (self.a, self.b, hc):`` gives ``self.a, self.b, hc``."""
-    if not isinstance(loop.target, cst.Name) or not isinstance(loop.iter, (cst.Tuple, cst.List)):
+    if type(loop.target) is not cst.Name or (type(loop.iter) is not cst.Tuple
+                                             and type(loop.iter) is not cst.List):
         return None
-    items = [dotted(e.value) for e in loop.iter.elements if isinstance(e, cst.Element)]
+    items = [dotted(e.value) for e in loop.iter.elements if type(e) is cst.Element]
     if not items or not all(items) or len(items) != len(loop.iter.elements):
         return None
     return items
@@ -260,9 +261,9 @@ def _loop_items(loop: cst.For) -> list[str] | None:
 
 def _self_attribute(expr: cst.BaseExpression) -> str:
     """``self.x`` for ``getattr(self, "x")`` / ``getattr(self, "x", None)``, else ""."""
-    if (isinstance(expr, cst.Call) and final_name(expr.func) == "getattr"
+    if (type(expr) is cst.Call and final_name(expr.func) == "getattr"
             and len(expr.args) >= 2 and dotted(expr.args[0].value) == "self"
-            and isinstance(expr.args[1].value, cst.SimpleString)):
+            and type(expr.args[1].value) is cst.SimpleString):
         value = expr.args[1].value.evaluated_value
         if isinstance(value, str) and value.isidentifier():
             return f"self.{value}"

@@ -42,9 +42,9 @@ class ForeignFunctions:
         self._errcheck: set[str] = set()
         self._structures: set[str] = set()
         for stmt in index.statements:  # ``for f in (dll.A, dll.B): f.errcheck = check``
-            if (type(stmt) is cst.For and isinstance(stmt, cst.For)  # exact type: fast
-                    and isinstance(stmt.iter, (cst.Tuple, cst.List))):
-                if any(isinstance(n, cst.Attribute) and n.attr.value == "errcheck"
+            if (type(stmt) is cst.For
+                    and (type(stmt.iter) is cst.Tuple or type(stmt.iter) is cst.List)):
+                if any(type(n) is cst.Attribute and n.attr.value == "errcheck"
                        for n in preorder(stmt.body)):
                     for element in stmt.iter.elements:
                         named = string_value(element.value) or final_name(element.value)
@@ -52,7 +52,7 @@ class ForeignFunctions:
                             self._errcheck.add(named)
         for target, value in index.assigns:
             name = dotted(target)
-            if isinstance(target, cst.Attribute) and target.attr.value == "errcheck":
+            if type(target) is cst.Attribute and target.attr.value == "errcheck":
                 self._errcheck.add(final_name(target.value))
             elif name and self.is_any_dll(value):
                 self._dlls.add(name)
@@ -64,7 +64,7 @@ class ForeignFunctions:
         while found:  # subclasses of subclasses, in any order
             found = False
             for scope in index.scopes:
-                if (isinstance(scope, cst.ClassDef) and scope.name.value not in self._structures
+                if (type(scope) is cst.ClassDef and scope.name.value not in self._structures
                         and any(final_name(b.value) in _AGGREGATES
                                 or final_name(b.value) in self._structures
                                 for b in scope.bases)):
@@ -74,7 +74,7 @@ class ForeignFunctions:
     def is_any_dll(self, expr: cst.BaseExpression) -> bool:
         """Does ``expr`` denote a ctypes DLL object of any library (``windll.kernel32``,
         ``WinDLL("advapi32")``, a name bound to one, the clusapi DLL)?"""
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             return ((final_name(expr.func) in LOADERS and bool(expr.args))
                     or self._is_clusapi_dll(expr))
         name = dotted(expr)
@@ -88,15 +88,15 @@ class ForeignFunctions:
     def foreign_function(self, expr: cst.BaseExpression) -> bool:
         """Is ``expr`` a function of a ctypes DLL object (``dll.F``, a name bound to one,
         ``getattr(dll, "F")``, a prototype ``PROTO(("F", dll))``)?"""
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             return self.is_any_dll(expr.value) and expr.attr.value not in LOADERS
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             return expr.value in self._functions
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             args = expr.args
             if final_name(expr.func) == "getattr" and len(args) >= 2:
                 return self.is_any_dll(args[0].value)
-            if args and isinstance(args[0].value, cst.Tuple) and len(args[0].value.elements) >= 2:
+            if args and type(args[0].value) is cst.Tuple and len(args[0].value.elements) >= 2:
                 return self.is_any_dll(args[0].value.elements[1].value)
         return False
 

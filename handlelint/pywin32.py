@@ -38,7 +38,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Sequence, cast
 
 import libcst as cst
 
@@ -237,19 +237,19 @@ class ModuleCalls:
             module = self._module(full)
             if module is None:
                 continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 self.modules[alias.asname.name.value] = module
             else:
                 self.modules[full] = module
 
     def _import_from(self, stmt: cst.ImportFrom) -> None:
-        if stmt.relative or stmt.module is None or isinstance(stmt.names, cst.ImportStar):
+        if stmt.relative or stmt.module is None or type(stmt.names) is cst.ImportStar:
             return
         source = self._module(dotted(stmt.module))
-        for alias in stmt.names:
+        for alias in cast(Sequence[cst.ImportAlias], stmt.names):
             name = dotted(alias.name)
             bound = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 bound = alias.asname.name.value
             if source is not None:
                 self.functions[bound] = (source, name)
@@ -258,10 +258,10 @@ class ModuleCalls:
 
     def function_of(self, func: cst.BaseExpression) -> tuple[str, str] | None:
         """(module, function) that a callee denotes, if it is a function of the packs."""
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             module = self.modules.get(dotted(func.value))
             return (module, func.attr.value) if module else None
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             return self.functions.get(func.value)
         return None
 
@@ -286,9 +286,10 @@ def also_released(rule: AcquireRule, args: list[cst.BaseExpression]) -> int | No
 def _has_flag(expr: cst.BaseExpression, flag: object) -> bool:
     name, bit = getattr(flag, "name"), getattr(flag, "flag")
     for node in _operands(expr):
-        if isinstance(node, (cst.Name, cst.Attribute)) and dotted(node).rpartition(".")[2] == name:
+        if ((type(node) is cst.Name or type(node) is cst.Attribute)
+                and dotted(node).rpartition(".")[2] == name):
             return True
-        if isinstance(node, cst.Integer):
+        if type(node) is cst.Integer:
             try:
                 if int(node.value.replace("_", ""), 0) & bit:
                     return True
@@ -298,12 +299,12 @@ def _has_flag(expr: cst.BaseExpression, flag: object) -> bool:
 
 
 def _operands(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
-    if isinstance(expr, cst.BinaryOperation):
+    if type(expr) is cst.BinaryOperation:
         return _operands(expr.left) + _operands(expr.right)
     return [expr]
 
 
 def _is_null(expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, cst.Name) and expr.value in _NULL_NAMES:
+    if type(expr) is cst.Name and expr.value in _NULL_NAMES:
         return True
-    return isinstance(expr, cst.Integer) and expr.value.strip("0_xX") == ""
+    return type(expr) is cst.Integer and expr.value.strip("0_xX") == ""

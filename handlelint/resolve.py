@@ -172,12 +172,12 @@ class Resolver:
         self._consulted = False
         #: Names bound to an instance of a class of the file (``clusapi = RestClient()``):
         #: whatever they are called, they are not DLL objects.
-        classes = {s.name.value for s in index.scopes if isinstance(s, cst.ClassDef)}
+        classes = {s.name.value for s in index.scopes if type(s) is cst.ClassDef}
         #: Names bound to a mock (``self._clusapi = mock.patch.object(m, "clusapi").start()``)
         #: are not DLL objects either.
         self._instances = {
             dotted(target) for target, value in index.assigns
-            if isinstance(value, cst.Call) and dotted(target)
+            if type(value) is cst.Call and dotted(target)
             and (final_name(value.func) in classes or _is_mock(value))}
         #: The file patches a DLL object (``mock.patch.object(lowlevel, "clusapi")``): the
         #: project's wrappers hand it mocks, not handles (see :meth:`_classify`).
@@ -194,8 +194,8 @@ class Resolver:
         defined = {s.name.value for s in index.scopes}
         #: Classes of the file whose instances are called (``__call__``): ``safe_close =
         #: CheckedCall(user32.CloseClipboard)`` wraps the function it is given.
-        callers = {s.name.value for s in index.scopes if isinstance(s, cst.ClassDef)
-                   and any(isinstance(f, cst.FunctionDef) and f.name.value == "__call__"
+        callers = {s.name.value for s in index.scopes if type(s) is cst.ClassDef
+                   and any(type(f) is cst.FunctionDef and f.name.value == "__call__"
                            for f in s.body.body)}
         #: (Making such a wrapper calls nothing: it is no call-through acquire.)
         self._wrapper_classes = frozenset(callers)
@@ -205,12 +205,12 @@ class Resolver:
                 if not name:
                     continue
                 func = self.api_function(value)
-                if (func is None and callers and isinstance(value, cst.Call)
+                if (func is None and callers and type(value) is cst.Call
                         and final_name(value.func) in callers and len(value.args) == 1):
                     func = self.api_function(value.args[0].value)
                 if func is not None:
-                    if name in defined and isinstance(
-                            index.assign_scope.get(id(target)), cst.FunctionDef):
+                    if (name in defined
+                            and type(index.assign_scope.get(id(target))) is cst.FunctionDef):
                         continue  # a local alias does not rename the file's function
                     self._aliases[name] = func
                 elif self.is_dll(value):
@@ -226,7 +226,7 @@ class Resolver:
         self._local_aliases: dict[tuple[int, str], str] = {}
         for target, value in index.assigns:
             scope = index.assign_scope.get(id(target))
-            if isinstance(target, cst.Name) and isinstance(scope, cst.FunctionDef):
+            if type(target) is cst.Name and type(scope) is cst.FunctionDef:
                 key = (id(scope), target.value)
                 func = self.api_function(value)
                 if func:
@@ -239,11 +239,11 @@ class Resolver:
         #: Names bound to ``GetCurrentProcess()`` anywhere in the file.
         self.current_process = frozenset(
             dotted(target) for target, value in index.assigns
-            if isinstance(value, cst.Call) and final_name(value.func) == "GetCurrentProcess")
+            if type(value) is cst.Call and final_name(value.func) == "GetCurrentProcess")
         for target, value in index.assigns:
-            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            if type(target) is cst.Attribute and type(target.value) is cst.Name:
                 self.member_values.setdefault(dotted(target), []).append(value)
-            elif isinstance(target, cst.Name) and isinstance(value, cst.Call):
+            elif type(target) is cst.Name and type(value) is cst.Call:
                 for arg in value.args:
                     if arg.keyword is not None:
                         member = f"{target.value}.{arg.keyword.value}"
@@ -252,7 +252,7 @@ class Resolver:
         #: calls of ``close_cluster``.
         self._helper_aliases = {
             target.value: value.value for target, value in index.assigns
-            if isinstance(target, cst.Name) and isinstance(value, cst.Name)
+            if type(target) is cst.Name and type(value) is cst.Name
             and value.value in defined and target.value not in defined}
         self._cm_names = set(_CONTEXT_MANAGERS) | {
             bound for bound, imported in index.imports if imported in _CONTEXT_MANAGERS}
@@ -273,16 +273,16 @@ class Resolver:
         types (the loop is unrolled, so each pass releases its own handle)."""
         found: dict[int, ReleaseRule] = {}
         for stmt in index.statements:
-            if not (type(stmt) is cst.For and isinstance(stmt, cst.For)
-                    and isinstance(stmt.target, cst.Tuple)
-                    and isinstance(stmt.iter, (cst.Tuple, cst.List))):
+            if not (type(stmt) is cst.For
+                    and type(stmt.target) is cst.Tuple
+                    and (type(stmt.iter) is cst.Tuple or type(stmt.iter) is cst.List)):
                 continue
-            rows = [e.value for e in stmt.iter.elements if isinstance(e.value, cst.Tuple)]
+            rows = [e.value for e in stmt.iter.elements if type(e.value) is cst.Tuple]
             if not rows or len(rows) != len(stmt.iter.elements):
                 continue
             rules: dict[str, ReleaseRule] = {}
             for i, element in enumerate(stmt.target.elements):
-                if not isinstance(element.value, cst.Name):
+                if type(element.value) is not cst.Name:
                     continue
                 funcs = [self.api_function(r.elements[i].value) if i < len(r.elements)
                          else None for r in rows]
@@ -292,7 +292,7 @@ class Resolver:
                     types = tuple(t for r in releases for t in r.handle_types)
                     rules[element.value.value] = ReleaseRule(element.value.value, types)
             for node in preorder(stmt.body) if rules else ():
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                if type(node) is cst.Call and type(node.func) is cst.Name:
                     rule = rules.get(node.func.value)
                     if rule is not None:
                         found[id(node)] = rule
@@ -305,7 +305,7 @@ class Resolver:
 
     def _function_of_call(self, call: cst.Call) -> str | None:
         """The API function a call's callee denotes, a function's own locals first."""
-        if isinstance(call.func, cst.Name):
+        if type(call.func) is cst.Name:
             scope = self._call_scope.get(id(call))
             local = self._local_aliases.get((id(scope), call.func.value))
             if local is not None:
@@ -314,7 +314,7 @@ class Resolver:
 
     def _array_type(self, func: cst.BaseExpression) -> bool:
         """``(CLUSPROP_VALUE * 4)`` or ``(c_wchar * 256)``: a ctypes array type."""
-        if not (isinstance(func, cst.BinaryOperation) and isinstance(func.operator, cst.Multiply)):
+        if not (type(func) is cst.BinaryOperation and type(func.operator) is cst.Multiply):
             return False
         name = final_name(func.left)
         return self.ctypes.is_structure(name) or name in _CTYPES_SAFE or name in _WRAPPERS
@@ -341,10 +341,10 @@ class Resolver:
 
     def _is_instance(self, expr: cst.BaseExpression) -> bool:
         """Is ``expr`` (or an object it is an attribute of) an instance of a file class?"""
-        while isinstance(expr, (cst.Attribute, cst.Name)):
+        while type(expr) is cst.Attribute or type(expr) is cst.Name:
             if dotted(expr) in self._instances:
                 return True
-            if not isinstance(expr, cst.Attribute):
+            if type(expr) is not cst.Attribute:
                 return False
             expr = expr.value
         return False
@@ -388,7 +388,7 @@ class Resolver:
                 return None if named is None else self._win32_function(named, library)
             if callee in self.table.typedefs:
                 return self.table.typedefs[callee]
-            if args and isinstance(args[0].value, cst.Tuple) and args[0].value.elements:
+            if args and type(args[0].value) is cst.Tuple and args[0].value.elements:
                 first = string_value(args[0].value.elements[0].value)
                 if first is not None and first in self.table.tracked_names:
                     return first
@@ -466,7 +466,7 @@ class Resolver:
         found: Resolved | None = None
         if self.summaries is not None and not self.ctypes.is_structure(name):
             found = self.summaries.of_call(call)
-            real = self._helper_aliases.get(name) if isinstance(call.func, cst.Name) else None
+            real = self._helper_aliases.get(name) if type(call.func) is cst.Name else None
             if found is None and real is not None:  # ``closer = close_cluster``
                 found = self.summaries.of_call(call.with_changes(func=cst.Name(real)))
             self._consulted = found is not None
@@ -504,14 +504,14 @@ class Resolver:
             return CallInfo(CallKind.WRAP, name)
         if name in _CTYPES_SAFE:
             return CallInfo(CallKind.SAFE, name)
-        if isinstance(call.func, cst.Name) and name in _BORROWERS or name in self._borrowers:
+        if type(call.func) is cst.Name and name in _BORROWERS or name in self._borrowers:
             return CallInfo(CallKind.BORROW, name)
-        if isinstance(call.func, cst.Attribute):
+        if type(call.func) is cst.Attribute:
             receiver = call.func.value
             if name in _LOG_METHODS and "log" in dotted(receiver).rsplit(".", 1)[-1].lower():
                 return CallInfo(CallKind.BORROW, name)
-            if name == "format" and isinstance(receiver, (cst.SimpleString,
-                                                          cst.ConcatenatedString)):
+            if name == "format" and (type(receiver) is cst.SimpleString
+                                     or type(receiver) is cst.ConcatenatedString):
                 return CallInfo(CallKind.BORROW, name)
         if self.ctypes.foreign_function(call.func):
             # ctypes itself never raises; only an ``errcheck`` hook can.
@@ -519,7 +519,7 @@ class Resolver:
             return CallInfo(CallKind.UNKNOWN, full or name, raises=checked)
         if self._array_type(call.func):
             return CallInfo(CallKind.UNKNOWN, "array", raises=False)
-        if (isinstance(call.func, cst.Name) and self.ctypes.is_structure(name)
+        if (type(call.func) is cst.Name and self.ctypes.is_structure(name)
                 or name in _LOADERS and self.ctypes.is_any_dll(call)
                 or full in _QUIET_CONSTRUCTORS):
             return CallInfo(CallKind.UNKNOWN, name, raises=False)
@@ -541,13 +541,13 @@ class Resolver:
         helper = final_name(call.func)
         if helper in _NOT_CALLERS or helper.startswith("assert") or helper == "call":
             return None  # mock assertions (``assert_called_once_with``) call nothing
-        if helper in self._wrapper_classes and isinstance(call.func, cst.Name):
+        if helper in self._wrapper_classes and type(call.func) is cst.Name:
             return None  # ``Checked(user32.F)`` makes a wrapper, calls it later
         position = 1 if helper in _SECOND_ARGUMENT_CALLERS else 0
         if len(call.args) <= position or call.args[position].keyword is not None:
             return None
         first = call.args[position].value
-        if not isinstance(first, (cst.Name, cst.Attribute)):
+        if type(first) is not cst.Name and type(first) is not cst.Attribute:
             return None
         func = self.api_function(first)
         if func is None:
@@ -587,12 +587,12 @@ def _chain_names(expr: cst.BaseExpression) -> set[str]:
     ``{"mock", "patch", "object", "start"}``."""
     names: set[str] = set()
     while True:
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             expr = expr.func
-        elif isinstance(expr, cst.Attribute):
+        elif type(expr) is cst.Attribute:
             names.add(expr.attr.value)
             expr = expr.value
-        elif isinstance(expr, cst.Name):
+        elif type(expr) is cst.Name:
             names.add(expr.value)
             return names
         else:
@@ -605,9 +605,9 @@ def _is_mock(value: cst.Call) -> bool:
 
 
 def _literal_mentions_clusapi(expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, cst.SimpleString):
+    if type(expr) is cst.SimpleString:
         return "clusapi" in expr.value.lower()
-    if isinstance(expr, cst.Call):
+    if type(expr) is cst.Call:
         return any(_literal_mentions_clusapi(arg.value) for arg in expr.args)
     return False
 

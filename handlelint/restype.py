@@ -109,7 +109,7 @@ class RestypeCheck:
 
     def _scan(self) -> None:
         for scope in self.index.scopes:
-            if isinstance(scope, cst.ClassDef) and any(
+            if type(scope) is cst.ClassDef and any(
                     final_name(b.value) in self.pointer_names for b in scope.bases):
                 self.pointer_names.add(scope.name.value)
         for target, value in self.index.assigns:
@@ -121,17 +121,17 @@ class RestypeCheck:
         for target, value in self.index.assigns:
             name = dotted(target)
             if not name:
-                if isinstance(target, cst.Attribute) and target.attr.value in _SCANNED:
+                if type(target) is cst.Attribute and target.attr.value in _SCANNED:
                     self._settings[target.attr.value].append((target.value, value, None))
                 continue
             if self._creates_dll(value):
                 self.created.add(name)
-            elif isinstance(value, cst.Call) and final_name(value.func) in _PROTOTYPES:
+            elif type(value) is cst.Call and final_name(value.func) in _PROTOTYPES:
                 self.prototypes[name] = bool(value.args) and self._is_pointer(value.args[0].value)
             proto = self._prototype_of(value)
             if proto is not None:
                 self.via_prototype[name] = proto
-            if isinstance(target, cst.Attribute) and target.attr.value in _SCANNED:
+            if type(target) is cst.Attribute and target.attr.value in _SCANNED:
                 self._settings[target.attr.value].append((target.value, value, None))
         for call in self.index.calls:
             args = call.args
@@ -186,12 +186,12 @@ class RestypeCheck:
 
     def _scan_function_loop(self, loop: cst.For) -> None:
         """``for f in (dll.OpenCluster, dll.OpenClusterGroup): f.restype = c_void_p``."""
-        if not isinstance(loop.target, cst.Name):
+        if type(loop.target) is not cst.Name:
             return
         source = loop.iter
-        if isinstance(source, cst.Name) and source.value in self._bound:
+        if type(source) is cst.Name and source.value in self._bound:
             source = self._bound[source.value]
-        if not isinstance(source, (cst.Tuple, cst.List)):
+        if type(source) is not cst.Tuple and type(source) is not cst.List:
             return
         var = loop.target.value
         for node in preorder(loop.body):
@@ -199,7 +199,7 @@ class RestypeCheck:
                 continue
             assert isinstance(node, cst.Assign)
             for target in node.targets:
-                if (isinstance(target.target, cst.Attribute)
+                if (type(target.target) is cst.Attribute
                         and target.target.attr.value in _SCANNED
                         and dotted(target.target.value) == var):
                     for element in source.elements:
@@ -223,19 +223,20 @@ class RestypeCheck:
         """The strings a loop goes over (with their dict values, for ``.items()``)."""
         source = loop.iter
         items = False
-        if (isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute)
+        if (type(source) is cst.Call and type(source.func) is cst.Attribute
                 and source.func.attr.value == "items" and not source.args):
             source, items = source.func.value, True
-        if isinstance(source, cst.Name) and source.value in self._bound:
+        if type(source) is cst.Name and source.value in self._bound:
             source = self._bound[source.value]
         out: list[tuple[str, cst.BaseExpression | None]] = []
-        if items and isinstance(source, cst.Dict):
+        if items and type(source) is cst.Dict:
             for element in source.elements:
-                if isinstance(element, cst.DictElement):
+                if type(element) is cst.DictElement:
                     key = string_value(element.key)
                     if key is not None:
                         out.append((key, element.value))
-        elif not items and isinstance(source, (cst.Tuple, cst.List, cst.Set)):
+        elif not items and (type(source) is cst.Tuple or type(source) is cst.List
+                            or type(source) is cst.Set):
             for item in source.elements:
                 key = string_value(item.value)
                 if key is not None:
@@ -247,18 +248,18 @@ class RestypeCheck:
         """(DLL object key, function name) that ``expr`` denotes, if it is a function."""
         if depth > 8:
             return None
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             if self._is_dll_object(expr.value):
                 return self._dll_key(expr.value), expr.attr.value
             func = self.resolver.api_function(expr)
             return (None, func) if func else None
-        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+        if type(expr) is cst.Subscript and len(expr.slice) == 1:
             index = expr.slice[0].slice
-            if isinstance(index, cst.Index) and self._is_dll_object(expr.value):
+            if type(index) is cst.Index and self._is_dll_object(expr.value):
                 key = string_value(index.value) or names.get(dotted(index.value))
                 return (self._dll_key(expr.value), key) if key else None
             return None
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             args = expr.args
             if final_name(expr.func) == "getattr" and len(args) >= 2:
                 if not self._is_dll_object(args[0].value):
@@ -291,19 +292,19 @@ class RestypeCheck:
         if len(parts) >= 2 and parts[-2] in _LOADER_ATTRS:
             return f"{parts[-2]}.{parts[-1].lower()}"
         value = self._bound.get(name)
-        if value is not None and depth < 8 and not isinstance(value, cst.Call):
+        if value is not None and depth < 8 and type(value) is not cst.Call:
             if dotted(value):
                 return self._dll_key(value, depth + 1)
         return name
 
     def _is_pointer(self, expr: cst.BaseExpression) -> bool:
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             return final_name(expr.func) == "POINTER"
         return final_name(expr) in self.pointer_names
 
     def _creates_dll(self, expr: cst.BaseExpression) -> bool:
         """A DLL object of any library: ``WinDLL("kernel32")``, ``windll.user32``."""
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             # A configured factory (``dll-names``) hands out a DLL object set up elsewhere,
             # restypes included: it is not made here.
             if dotted(expr.func) in self.resolver.config.dll_names:
@@ -316,12 +317,12 @@ class RestypeCheck:
 
     def _prototype_of(self, value: cst.BaseExpression) -> bool | None:
         """For ``PROTO(("F", dll))``: whether PROTO's restype is a pointer; else None."""
-        if not isinstance(value, cst.Call) or not value.args:
+        if type(value) is not cst.Call or not value.args:
             return None
-        if not isinstance(value.args[0].value, cst.Tuple):
+        if type(value.args[0].value) is not cst.Tuple:
             return None
         func = value.func
-        if isinstance(func, cst.Call) and final_name(func.func) in _PROTOTYPES:
+        if type(func) is cst.Call and final_name(func.func) in _PROTOTYPES:
             return bool(func.args) and self._is_pointer(func.args[0].value)
         name = dotted(func)
         if name in self.prototypes:
@@ -334,7 +335,7 @@ class RestypeCheck:
     def _through_created_dll(self, call: cst.Call) -> bool | None:
         """None when the call is not through a DLL made here; else whether restype is ok."""
         func = call.func
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             receiver = func.value
             made_here = (dotted(receiver) in self.created or self._creates_dll(receiver)
                          or self._dll_key(receiver) in self.created)
@@ -348,7 +349,7 @@ class RestypeCheck:
         if found is not None and found[0] is not None and found[0] in self.created:
             return False  # ``checked = Checked(dll.F)``: a function of a DLL made here
         for target, value in self.index.assigns:
-            if dotted(target) == name and isinstance(value, cst.Attribute):
+            if dotted(target) == name and type(value) is cst.Attribute:
                 if dotted(value.value) in self.created or self._creates_dll(value.value):
                     return self._has_restype(value.value, value.attr.value)
         return None
@@ -380,7 +381,7 @@ class RestypeCheck:
                     continue
                 called = cst.Call(func=call.args[info.shift - 1].value)
             func = called.func
-            receiver = func.value if isinstance(func, cst.Attribute) else func
+            receiver = func.value if type(func) is cst.Attribute else func
             key = (self._dll_key(receiver), info.name)
             if key in reported:
                 continue
@@ -397,8 +398,8 @@ class RestypeCheck:
 
 
 def _loop_names(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [e.value.value for e in target.elements if isinstance(e.value, cst.Name)]
+    if type(target) is cst.Tuple or type(target) is cst.List:
+        return [e.value.value for e in target.elements if type(e.value) is cst.Name]
     return []

@@ -67,7 +67,7 @@ def subclasses(base: type) -> frozenset[type]:
 def string_value(expr: cst.BaseExpression) -> str | None:
     """The text of a plain string literal (``"kernel32"``), else None (bytes, f-strings,
     and literals Python itself would reject)."""
-    if isinstance(expr, cst.SimpleString):
+    if type(expr) is cst.SimpleString:
         try:
             value = expr.evaluated_value
         except Exception:
@@ -94,6 +94,6 @@ def parameter_names(params: cst.Parameters) -> list[str]:
     every = (*params.posonly_params, *params.params, *params.kwonly_params)
     found = [p.name.value for p in every]
     for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
+        if type(star) is cst.Param:
             found.append(star.name.value)
     return found
