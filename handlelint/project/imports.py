@@ -9,7 +9,7 @@ project does not hold (the standard library, third-party packages) are left out.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence, cast
 
 import libcst as cst
 
@@ -22,18 +22,18 @@ IsModule = Callable[[str], bool]
 
 def _top_statements(body: Sequence[cst.BaseStatement]) -> Iterator[cst.BaseSmallStatement]:
     for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if type(stmt) is cst.SimpleStatementLine:
             yield from stmt.body
-        elif isinstance(stmt, (cst.If, cst.Try)):
+        elif type(stmt) is cst.If or type(stmt) is cst.Try:
             blocks: list[cst.BaseSuite] = [stmt.body]
-            if isinstance(stmt, cst.If) and stmt.orelse is not None:
+            if type(stmt) is cst.If and stmt.orelse is not None:
                 blocks.append(stmt.orelse.body)
-            if isinstance(stmt, cst.Try):
+            if type(stmt) is cst.Try:
                 blocks.extend(h.body for h in stmt.handlers)
                 if stmt.orelse is not None:
                     blocks.append(stmt.orelse.body)
             for block in blocks:
-                if isinstance(block, cst.IndentedBlock):
+                if type(block) is cst.IndentedBlock:
                     yield from _top_statements(block.body)
 
 
@@ -42,27 +42,27 @@ def import_bindings(module: cst.Module, name: str, absolute: Absolute,
     """Bound name -> ``pkg.mod`` (a module) or ``pkg.mod:member``, for project imports."""
     bound: dict[str, str] = {}
     for stmt in _top_statements(module.body):
-        if isinstance(stmt, cst.Import):
+        if type(stmt) is cst.Import:
             for alias in stmt.names:
                 full = dotted(alias.name)
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                if alias.asname is not None and type(alias.asname.name) is cst.Name:
                     if is_module(full):
                         bound[alias.asname.name.value] = full
                 else:
                     head = full.split(".")[0]
                     if is_module(head):
                         bound[head] = head
-        elif isinstance(stmt, cst.ImportFrom) and not isinstance(stmt.names, cst.ImportStar):
+        elif type(stmt) is cst.ImportFrom and type(stmt.names) is not cst.ImportStar:
             source = dotted(stmt.module) if stmt.module is not None else ""
             base = absolute(name, source, len(stmt.relative))
             if base is None:
                 continue
-            for alias in stmt.names:
-                if not isinstance(alias.name, cst.Name):
+            for alias in cast(Sequence[cst.ImportAlias], stmt.names):
+                if type(alias.name) is not cst.Name:
                     continue
                 member = alias.name.value
                 local = member
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                if alias.asname is not None and type(alias.asname.name) is cst.Name:
                     local = alias.asname.name.value
                 if is_module(f"{base}.{member}"):
                     bound[local] = f"{base}.{member}"

@@ -42,8 +42,8 @@ def _kept_stacks(method: cst.FunctionDef) -> dict[str, str]:
     """``self.cleanup = stack.pop_all()`` in ``method``: ``{"stack": "cleanup"}``."""
     found: dict[str, str] = {}
     for node in preorder(method.body):
-        if (isinstance(node, cst.Assign) and isinstance(node.value, cst.Call)
-                and isinstance(node.value.func, cst.Attribute)
+        if (type(node) is cst.Assign and type(node.value) is cst.Call
+                and type(node.value.func) is cst.Attribute
                 and node.value.func.attr.value == "pop_all"):
             stack = dotted(node.value.func.value)
             for target in node.targets:
@@ -55,7 +55,7 @@ def _kept_stacks(method: cst.FunctionDef) -> dict[str, str]:
 
 def _stack_of(call: cst.Call, kept: dict[str, str]) -> Optional[str]:
     """The attribute holding the stack a registration is made on, if the object keeps it."""
-    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in _STACK_REGISTRARS):
+    if not (type(call.func) is cst.Attribute and call.func.attr.value in _STACK_REGISTRARS):
         return None
     receiver = dotted(call.func.value)
     if receiver.startswith("self.") and receiver.count(".") == 1:
@@ -82,9 +82,9 @@ def _self_attr(expr: cst.BaseExpression, aliases: dict[str, str],
         return properties.get(attr, attr)
     if name in aliases:
         return aliases[name]
-    if (isinstance(expr, cst.Call) and final_name(expr.func) == "getattr" and len(expr.args) >= 2
+    if (type(expr) is cst.Call and final_name(expr.func) == "getattr" and len(expr.args) >= 2
             and dotted(expr.args[0].value) == "self"
-            and isinstance(expr.args[1].value, cst.SimpleString)):
+            and type(expr.args[1].value) is cst.SimpleString):
         value = expr.args[1].value.evaluated_value
         return value if isinstance(value, str) else None
     return None
@@ -97,7 +97,7 @@ def _properties(methods: dict[str, cst.FunctionDef]) -> dict[str, str]:
         if "property" not in {final_name(d.decorator) for d in method.decorators}:
             continue
         for node in preorder(method.body):
-            if isinstance(node, cst.Return) and node.value is not None:
+            if type(node) is cst.Return and node.value is not None:
                 value = dotted(node.value)
                 if value.startswith("self.") and value.count(".") == 1:
                     found[name] = value[5:]
@@ -107,10 +107,10 @@ def _properties(methods: dict[str, cst.FunctionDef]) -> dict[str, str]:
 def _signature(function: cst.FunctionDef, skip: int) -> tuple[Optional[int], int]:
     params = function.params
     positional = [*params.posonly_params, *params.params][skip:]
-    if isinstance(params.star_arg, cst.Param):
+    if type(params.star_arg) is cst.Param:
         return None, 0
     required = sum(1 for p in positional if p.default is None)
-    if isinstance(params.star_kwarg, cst.Param):
+    if type(params.star_kwarg) is cst.Param:
         required = 0
     return len(positional), required
 
@@ -125,8 +125,8 @@ def read_class(cls: cst.ClassDef, released_args: Released,
                inherited: Optional[Ownership] = None) -> Ownership:
     """The :class:`Ownership` of one class (``inherited``: its bases' in this module);
     ``calls_of`` gives the calls a method makes itself."""
-    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-    methods = {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
+    body = cls.body.body if type(cls.body) is cst.IndentedBlock else ()
+    methods = {s.name.value: s for s in body if type(s) is cst.FunctionDef}
     facts = Ownership()
     if inherited is not None:
         facts.stored.update(inherited.stored)
@@ -138,22 +138,22 @@ def read_class(cls: cst.ClassDef, released_args: Released,
         facts.max_args, facts.min_args = _signature(init, 1)
         params = [p.name.value for p in (*init.params.posonly_params, *init.params.params)]
         for node in preorder(init.body):
-            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Name):
+            if type(node) is cst.Assign and type(node.value) is cst.Name:
                 if node.value.value in params:
                     for target in node.targets:
                         name = dotted(target.target)
                         if name.startswith("self.") and name.count(".") == 1:
                             facts.stored[name[5:]] = params.index(node.value.value)
     elif any(final_name(d.decorator) == "dataclass" for d in cls.decorators):
-        fields = [s.body[0] for s in body if isinstance(s, cst.SimpleStatementLine)
-                  and isinstance(s.body[0], cst.AnnAssign)]
+        fields = [s.body[0] for s in body if type(s) is cst.SimpleStatementLine
+                  and type(s.body[0]) is cst.AnnAssign]
         for i, ann in enumerate(fields):
             assert isinstance(ann, cst.AnnAssign)
-            if isinstance(ann.target, cst.Name):
+            if type(ann.target) is cst.Name:
                 facts.stored[ann.target.value] = i + 1
         facts.max_args = len(fields)
         facts.min_args = sum(1 for f in fields
-                             if isinstance(f, cst.AnnAssign) and f.value is None)
+                             if type(f) is cst.AnnAssign and f.value is None)
     properties = _properties(methods)
     direct: set[str] = set()
     calls_self: dict[str, set[str]] = {}
@@ -163,15 +163,14 @@ def read_class(cls: cst.ClassDef, released_args: Released,
         calls = calls_of(method)
         releasing = [(call, released_args(call)) for call in calls]
         kept = _kept_stacks(method) if any(
-            args and isinstance(call.func, cst.Attribute)
+            args and type(call.func) is cst.Attribute
             and call.func.attr.value in _STACK_REGISTRARS for call, args in releasing) else {}
         aliases: dict[str, str] = {}
         names = {p.name.value for p in (*method.params.posonly_params, *method.params.params)}
-        if any(isinstance(arg, cst.Name) and arg.value not in names
+        if any(type(arg) is cst.Name and arg.value not in names
                for _, args in releasing for arg in args):
             for node in preorder(method.body):  # ``h = self._h`` before ``Close(h)``
-                if isinstance(node, cst.Assign) and isinstance(node.targets[0].target,
-                                                               cst.Name):
+                if type(node) is cst.Assign and type(node.targets[0].target) is cst.Name:
                     attr = _self_attr(node.value, aliases, properties)
                     if attr is not None:
                         aliases[node.targets[0].target.value] = attr
@@ -184,7 +183,7 @@ def read_class(cls: cst.ClassDef, released_args: Released,
                 elif attr is not None:
                     facts.released.add(attr)
                     direct.add(name)
-            if isinstance(call.func, cst.Attribute) and dotted(call.func.value) == "self":
+            if type(call.func) is cst.Attribute and dotted(call.func.value) == "self":
                 calls_self.setdefault(name, set()).add(call.func.attr.value)
     for name, method in methods.items() if on_stacks else ():
         for call in calls_of(method):  # ``self.cleanup.close()`` runs the registered releases
@@ -196,11 +195,11 @@ def read_class(cls: cst.ClassDef, released_args: Released,
     facts.closers |= direct
     # ``__del__ = close`` in the class body: the alias runs the same method.
     for stmt in body:
-        if (isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Assign)
-                and isinstance(stmt.body[0].value, cst.Name)
+        if (type(stmt) is cst.SimpleStatementLine and type(stmt.body[0]) is cst.Assign
+                and type(stmt.body[0].value) is cst.Name
                 and stmt.body[0].value.value in methods):
             for target in stmt.body[0].targets:
-                if isinstance(target.target, cst.Name):
+                if type(target.target) is cst.Name:
                     calls_self.setdefault(target.target.value, set()).add(
                         stmt.body[0].value.value)
     changed = True

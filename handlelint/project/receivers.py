@@ -42,12 +42,12 @@ def _annotation_name(annotation: Optional[cst.Annotation]) -> str:
     if annotation is None:
         return ""
     expr = annotation.annotation
-    if isinstance(expr, cst.SimpleString):
+    if type(expr) is cst.SimpleString:
         value = expr.evaluated_value
         return value if isinstance(value, str) else ""
-    if isinstance(expr, cst.Subscript) and final_name(expr.value) == "Optional":
+    if type(expr) is cst.Subscript and final_name(expr.value) == "Optional":
         element = expr.slice[0].slice if expr.slice else None
-        if isinstance(element, cst.Index):
+        if type(element) is cst.Index:
             return dotted(element.value)
     return dotted(expr)
 
@@ -84,10 +84,10 @@ class Targets:
         #: Summaries of this module's functions by qualified name (filled by the caller).
         self.local: dict[str, Summary] = {}
         for stmt in index.module.body:
-            if isinstance(stmt, cst.FunctionDef):
+            if type(stmt) is cst.FunctionDef:
                 self.functions[stmt.name.value] = stmt
                 self.qual_of[id(stmt)] = stmt.name.value
-            elif isinstance(stmt, cst.ClassDef):
+            elif type(stmt) is cst.ClassDef:
                 self._add_class(stmt)
         defined = {id(f) for f in self.functions.values()}
         if any(type(s) is cst.FunctionDef and id(s) not in defined for s in index.scopes):
@@ -106,9 +106,9 @@ class Targets:
 
     def _add_class(self, cls: cst.ClassDef) -> None:
         self.classes[cls.name.value] = cls
-        body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+        body = cls.body.body if type(cls.body) is cst.IndentedBlock else ()
         for stmt in body:
-            if isinstance(stmt, cst.FunctionDef):
+            if type(stmt) is cst.FunctionDef:
                 qual = f"{cls.name.value}.{stmt.name.value}"
                 self.functions[qual] = stmt
                 self.class_of[id(stmt)] = cls.name.value
@@ -120,7 +120,7 @@ class Targets:
         todo: list[cst.CSTNode] = [function.body]
         while todo:
             node = todo.pop()
-            if isinstance(node, cst.FunctionDef):
+            if type(node) is cst.FunctionDef:
                 names = self.nested.setdefault(id(function), {})
                 inner = f"{qual}.<locals>.{node.name.value}"
                 if inner in self.functions:
@@ -142,7 +142,7 @@ class Targets:
             if name is not None:
                 return name
             parent = self.parent_of.get(id(scope))
-            if parent is None or not isinstance(scope, cst.FunctionDef) or any(
+            if parent is None or type(scope) is not cst.FunctionDef or any(
                     p.name.value in ("self", "cls") for p in (
                         *scope.params.posonly_params, *scope.params.params)):
                 return None
@@ -165,7 +165,7 @@ class Targets:
         """Receiver types: ``x = C()``, ``self.x = C()``, ``x: C``, parameter annotations,
         and ``x = make()`` for a function of the module annotated ``-> C``."""
         for target, value in self.index.assigns:
-            if not isinstance(value, cst.Call):
+            if type(value) is not cst.Call:
                 continue
             cls = self.class_key(dotted(value.func))
             if cls is None:
@@ -179,17 +179,16 @@ class Targets:
                     self.attr_types[owner][name[5:]] = cls
                 continue
             scope = self.index.assign_scope.get(id(target))
-            if isinstance(scope, cst.FunctionDef):  # a local of that function
+            if type(scope) is cst.FunctionDef:  # a local of that function
                 self.param_types.setdefault(id(scope), {})[name] = cls
             else:
                 self.instances[name] = cls
         for name, definition in self.classes.items():
-            body = definition.body.body if isinstance(definition.body, cst.IndentedBlock) else ()
+            body = definition.body.body if type(definition.body) is cst.IndentedBlock else ()
             for stmt in body:
-                if isinstance(stmt, cst.SimpleStatementLine):
+                if type(stmt) is cst.SimpleStatementLine:
                     for small in stmt.body:
-                        if isinstance(small, cst.AnnAssign) and isinstance(small.target,
-                                                                           cst.Name):
+                        if type(small) is cst.AnnAssign and type(small.target) is cst.Name:
                             found = self.class_key(_annotation_name(small.annotation))
                             if found is not None:
                                 self.attr_types[name][small.target.value] = found
@@ -343,13 +342,13 @@ class Targets:
 
     def _of_call(self, call: cst.Call) -> Optional[Resolved]:
         func = call.func
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             inner = self._nested_function(call, func.value)
             if inner is not None:
                 return Resolved(self.key(inner), self.local[inner], 0) if (
                     inner in self.local) else None  # "": defined twice
             return self._by_name(func.value)
-        if not isinstance(func, cst.Attribute):
+        if type(func) is not cst.Attribute:
             return None
         receiver = dotted(func.value)
         method = func.attr.value
