@@ -31,7 +31,9 @@ from typing import Optional
 
 import libcst as cst
 
-from handlelint.dataflow.lattice import Env, H, Origin, join, leak_origin
+from handlelint.dataflow.lattice import (
+    ESCAPED, H, MAYBE_NULL, OPEN, RELEASED, Env, Origin, join, leak_origin,
+)
 from handlelint.findings import Finding
 from handlelint.positions import Positions
 from handlelint.resolve import CallInfo, CallKind, Resolver
@@ -166,7 +168,7 @@ class CallEffects:
     def _escape(self, sites: frozenset[int], work: Work) -> None:
         for site in sites:
             if site in work.env.sites:
-                work.env.sites[site] = {H.ESCAPED: None}
+                work.env.sites[site] = {ESCAPED: None}
 
     def _call(self, call: cst.Call, work: Work) -> frozenset[int]:
         info = self.resolver.classify(call)
@@ -271,7 +273,7 @@ class CallEffects:
             # ``CertEnumCertificatesInStore(store, prev)`` frees ``prev``, always.
             for site in positional[rule.consumes_arg_index + shift]:
                 if site in work.env.sites:
-                    work.env.sites[site] = {H.RELEASED: None}
+                    work.env.sites[site] = {RELEASED: None}
         also = rule.also_releases_if_flag
         if (also is not None and also.releases_arg_index is not None
                 and also.arg_index + shift < len(args)
@@ -461,7 +463,7 @@ class CallEffects:
                 continue
             for site in held:
                 if site in work.env.sites:
-                    work.env.sites[site] = {H.RELEASED: None}
+                    work.env.sites[site] = {RELEASED: None}
 
     def _release(self, call: cst.Call, info: CallInfo, target: frozenset[int],
                  work: Work) -> None:
@@ -483,10 +485,10 @@ class CallEffects:
                 right = " or ".join(f"{r}()" for r in rule.release)
                 self._call_finding(call, "HDL003", site,
                                    f"is released with {info.name}() instead of {right}")
-            elif H.RELEASED in val:
+            elif RELEASED in val:
                 self._call_finding(call, "HDL004", site,
                                    f"is released again by {info.name}() after an earlier release")
-            work.env.sites[site] = {H.RELEASED: None}
+            work.env.sites[site] = {RELEASED: None}
 
     def _check_uses(self, call: cst.Call, info: CallInfo, positional: list[frozenset[int]],
                     skip: int, work: Work) -> None:
@@ -496,7 +498,7 @@ class CallEffects:
                 val = sites.get(site)
                 if val is None:
                     continue
-                if i != skip and H.RELEASED in val:
+                if i != skip and RELEASED in val:
                     self._call_finding(call, "HDL005", site,
                                        f"is used by {info.name}() after it was released")
                     continue
@@ -508,7 +510,7 @@ class CallEffects:
                     continue
                 for parent in self._parents.get(site, ()):
                     parent_val = sites.get(parent)
-                    if parent_val is not None and H.RELEASED in parent_val:
+                    if parent_val is not None and RELEASED in parent_val:
                         who = self.site_names.get(parent)
                         cluster = f"cluster handle '{who}'" if who else "cluster handle"
                         self._call_finding(call, "HDL005", site,
@@ -691,8 +693,8 @@ def first_state(rule: AcquireRule) -> H:
     failing; an object that closes itself when collected is no duty of the scope
     (escaped), though its explicit closes still count (HDL004, HDL005)."""
     if rule.self_closing:
-        return H.ESCAPED
-    return H.OPEN if rule.raises else H.MAYBE_NULL
+        return ESCAPED
+    return OPEN if rule.raises else MAYBE_NULL
 
 
 def invalid_handle(expr: cst.BaseExpression) -> bool:

@@ -31,7 +31,7 @@ from typing import Callable, Optional
 
 import libcst as cst
 
-from handlelint.dataflow.lattice import Env, H, Origin
+from handlelint.dataflow.lattice import H, MAYBE_NULL, NULL, OPEN, Env, Origin
 from handlelint.records import AcquireRule
 from handlelint.syntax import dotted, final_name
 
@@ -263,9 +263,9 @@ def _refine_site(env: Env, site: int, non_null: bool) -> Env | None:
         return env
     refined: dict[H, Optional[Origin]] = {}
     for st, origin in val.items():
-        if st is H.MAYBE_NULL:
-            refined[H.OPEN if non_null else H.NULL] = origin
-        elif st is H.OPEN and not non_null or st is H.NULL and non_null:
+        if st is MAYBE_NULL:
+            refined[OPEN if non_null else NULL] = origin
+        elif st is OPEN and not non_null or st is NULL and non_null:
             continue
         else:
             refined[st] = origin

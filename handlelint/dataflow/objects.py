@@ -31,7 +31,7 @@ from dataclasses import replace
 import libcst as cst
 
 from handlelint.dataflow.calls import EMPTY, CallEffects, LeakEvent, Site, Work, first_state
-from handlelint.dataflow.lattice import H, leak_origin
+from handlelint.dataflow.lattice import RELEASED, leak_origin
 from handlelint.pywin32 import also_released, detached_rule, handle_positions, method_release
 from handlelint.records import ReleaseRule
 from handlelint.resolve import CallInfo, CallKind
@@ -129,7 +129,7 @@ class ObjectMethods(CallEffects):
         if work.exc is not None and len(target) == 1:
             for site in target:
                 if site in work.exc.sites:
-                    work.exc.sites[site] = {H.RELEASED: None}
+                    work.exc.sites[site] = {RELEASED: None}
 
     def _result_slots(self) -> dict[tuple[int, int], int]:
         """(id(call), position) -> the site of that handle of the call's result."""
@@ -163,11 +163,11 @@ class ObjectMethods(CallEffects):
         if len(target) == 1 and release is not None and release.disarms_self_closing is False:
             (site,) = target
             if (self.sites[site].rule.self_closing
-                    and H.RELEASED not in work.env.sites.get(site, {})):
+                    and RELEASED not in work.env.sites.get(site, {})):
                 self._call_finding(call, "HDL004", site,
                                    f"is closed by {info.name}(), which leaves the object "
                                    f"armed: it is closed again when collected")
-                work.env.sites[site] = {H.RELEASED: None}
+                work.env.sites[site] = {RELEASED: None}
                 return
         super()._release(call, info, target, work)
 
