@@ -11,12 +11,12 @@ handle bound to such a name is captured by a closure and escapes).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 import libcst as cst
 
 from handlelint.syntax import parameter_names, subclasses
-from handlelint.walk import children
+from handlelint.walk import CHILDREN
 
 Scope = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
 _SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
@@ -54,56 +54,106 @@ class ModuleIndex:
     #: source order; id(call) -> the statement that owns it (for lazy call positions).
     owned_calls: dict[int, list[cst.Call]] = field(default_factory=dict)
     call_statement: dict[int, cst.CSTNode] = field(default_factory=dict)
+    #: id(statement) -> for an assignment or expression statement that calls, awaits and
+    #: yields nothing and builds no lambda, comprehension or walrus: every name it
+    #: mentions (attribute names included); None for one that does (see
+    #: :mod:`handlelint.dataflow.quiet`). Other statements are not keys.
+    quiet: dict[int, set[str] | None] = field(default_factory=dict)
 
 
 def index_module(module: cst.Module) -> ModuleIndex:
-    """Walk ``module`` once and return its :class:`ModuleIndex`."""
+    """Walk ``module`` once and return its :class:`ModuleIndex`.
+
+    The walk keeps its context (the chain of scopes, the statement that owns what is
+    visited, the name sets being filled) in local variables rather than on every stack
+    entry: a statement or scope pushes a :class:`_Restore` of the context below its
+    children, and popping it after them puts the context back.
+    """
     index = ModuleIndex(module)
     index.owned_calls[id(module)] = []  # no call is outside a statement; for the types
-    stack: list[tuple[cst.CSTNode, tuple[Scope, ...], cst.CSTNode]] = [(module, (module,), module)]
-    owned, owner_of = index.owned_calls, index.call_statement
+    owned, owner_of, quiet = index.owned_calls, index.call_statement, index.quiet
+    calls, call_scope, statements = index.calls, index.call_scope, index.statements
     mentioned: dict[int, set[str]] = {}
     bound: dict[int, set[str]] = {}
     nested: list[tuple[Scope, tuple[Scope, ...]]] = []
+    accessors, special = CHILDREN, _SPECIAL
+    chain: tuple[Scope, ...] = (module,)
+    owner: cst.CSTNode = module
+    #: Names mentioned in the innermost function, class or lambda (None: module level).
+    names: set[str] | None = None
+    #: Names mentioned so far by the statement that may be quiet (None: no such one).
+    sink: set[str] | None = None
+    stack: list[cst.CSTNode | _Restore] = [module]
     while stack:
-        node, chain, owner = stack.pop()
-        kind = type(node)
+        item = stack.pop()
+        kind = type(item)
         if kind is cst.Name:
-            if len(chain) > 1:
-                name = node.value  # type: ignore[attr-defined]
-                mentioned.setdefault(id(chain[-1]), set()).add(name)
+            if names is not None:
+                names.add(item.value)  # type: ignore[union-attr]
+            if sink is not None:
+                sink.add(item.value)  # type: ignore[union-attr]
             continue
+        if kind not in special:
+            kids = accessors[kind](item)  # type: ignore[arg-type]
+            kids.reverse()
+            stack += kids
+            continue
+        if kind is _Restore:
+            chain, owner, names, sink = item  # type: ignore[misc]
+            continue
+        node: cst.CSTNode = item  # type: ignore[assignment]
+        if kind in _LOUD and sink is not None:
+            quiet[id(owner)] = sink = None
         if kind in _BINDERS and len(chain) > 1:
             bound.setdefault(id(chain[-1]), set()).update(_bound_by(node))
         if kind is cst.Call:
-            index.calls.append(node)  # type: ignore[arg-type]
-            index.call_scope[id(node)] = chain[-1]
+            calls.append(node)  # type: ignore[arg-type]
+            call_scope[id(node)] = chain[-1]
             owned[id(owner)].append(node)  # type: ignore[arg-type]
             owner_of[id(node)] = owner
+        elif kind is cst.Attribute:
+            if sink is not None:
+                sink.add(node.attr.value)  # type: ignore[attr-defined]
+            stack.append(node.value)  # type: ignore[attr-defined]
+            continue
         elif kind in _STATEMENTS:
-            index.statements.append(node)
+            statements.append(node)
             owned[id(node)] = []
-            owner = node
             _note_statement(index, node, chain[-1])
-        if kind is cst.Attribute:
-            stack.append((node.value, chain, owner))  # type: ignore[attr-defined]
+            if kind in _LEAVES:  # ``pass``, ``break``, ``continue``
+                continue
+            stack.append(_Restore((chain, owner, names, sink)))
+            owner = node
+            if kind in _MAY_BE_QUIET:
+                sink = quiet[id(node)] = set()
+            else:
+                sink = None
+        elif kind in _LEAVES:
             continue
-        if kind in _LEAVES:
-            continue
-        inner = chain
+        kids = accessors[kind](node)
+        kids.reverse()
         if kind in _SCOPES:
             assert isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
-            inner = (*chain, node)
+            if kind is cst.Lambda:  # the only scope that is no statement
+                stack.append(_Restore((chain, owner, names, sink)))
             nested.append((node, chain))
-            if not isinstance(node, cst.ClassDef):
-                bound.setdefault(id(node), set()).update(parameter_names(node.params))
-            if not isinstance(node, cst.Lambda):
-                index.scopes.append(node)
-        kids = children(node)
-        kids.reverse()
-        stack += [(kid, inner, owner) for kid in kids]
+            chain = (*chain, node)
+            names = mentioned.setdefault(id(node), set())
+            if kind is not cst.ClassDef:
+                bound.setdefault(id(node), set()).update(
+                    parameter_names(node.params))  # type: ignore[union-attr]
+            if kind is not cst.Lambda:
+                index.scopes.append(node)  # type: ignore[arg-type]
+        stack += kids
     _captures(index, nested, mentioned, bound)
     return index
+
+
+class _Restore(tuple[Any, ...]):
+    """The walk's context to put back once a statement's or scope's children are done:
+    (scope chain, owning statement, the scope's mentioned names, the quiet sink)."""
+
+    __slots__ = ()
 
 
 #: The statements :func:`_note_statement` records.
@@ -115,11 +165,26 @@ _LEAVES = frozenset({
     cst.Break, cst.Continue, cst.Newline, cst.Comment,
 })
 
+#: Statements that may be quiet (:mod:`handlelint.dataflow.quiet`), and the nodes that
+#: make one loud.
+_MAY_BE_QUIET = frozenset({cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr})
+_LOUD = frozenset({
+    cst.Call, cst.Await, cst.Yield, cst.Lambda, cst.NamedExpr, cst.ListComp, cst.SetComp,
+    cst.GeneratorExp, cst.DictComp,
+})
+
 #: Nodes that bind names in the scope they run in.
 _BINDERS = frozenset({
     cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.WithItem, cst.ExceptHandler,
     cst.ExceptStarHandler, cst.NamedExpr, cst.CompFor, cst.Import, cst.ImportFrom,
     cst.FunctionDef, cst.ClassDef,
+})
+
+
+#: Node types the walk does more with than visiting their children (everything else
+#: takes one set test and the fast path).
+_SPECIAL = frozenset({
+    _Restore, cst.Call, cst.Attribute, *_LEAVES, *_LOUD, *_BINDERS, *_STATEMENTS, *_SCOPES,
 })
 
 

@@ -161,6 +161,7 @@ class Resolver:
     """Classifies the calls of one module (see the module docstring)."""
 
     def __init__(self, index: ModuleIndex, table: RuleTable, config: Config) -> None:
+        self.index = index
         self.table = table
         self.config = config
         self._dll_names: set[str] = set(config.dll_names)

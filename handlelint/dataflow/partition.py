@@ -27,7 +27,7 @@ from typing import Mapping, Optional
 from handlelint.cfg.model import CFG, EdgeKind, Node
 from handlelint.dataflow.lattice import Env, join
 from handlelint.dataflow.predicates import find_predicates
-from handlelint.dataflow.quiet import is_quiet, quiet_names
+from handlelint.dataflow.quiet import Names, is_quiet, quiet_names
 from handlelint.dataflow.solver import Solver
 from handlelint.dataflow.transfer import HandleTransfer
 
@@ -78,31 +78,42 @@ class PartitionedTransfer:
 
     def __init__(self, inner: HandleTransfer) -> None:
         self.inner = inner
-        self._quiet: dict[int, tuple[frozenset[str], frozenset[str]] | None] = {}
+        self._quiet: dict[int, Names | None] = {}
         self._flags = frozenset(inner.predicates.keys_of_name)
+        self._known = inner.resolver.index.quiet
 
     def __call__(self, node: Node, state: Split) -> Mapping[EdgeKind, Optional[Split]]:
         self.inner.begin(node.id)
-        if node.id in self._quiet:
-            names = self._quiet[node.id]
-        else:
-            names = self._quiet[node.id] = quiet_names(node)
-        live = self.inner.live
-        if (names is not None and (live is None or node.id not in live.dying)
-                and all(is_quiet(names, env, self._flags) for env in state.parts.values())):
-            return {EdgeKind.NORMAL: state}
-        if len(state.parts) == 1:
-            (env,) = state.parts.values()
-            return {kind: Split.of(out) for kind, out in self.inner(node, env).items()
+        names = self._quiet.get(node.id, _UNSEEN)
+        if names is _UNSEEN:
+            names = self._quiet[node.id] = quiet_names(node, self._known)
+        parts = state.parts
+        if names is not None:
+            live = self.inner.live
+            if live is None or node.id not in live.dying:
+                flags = self._flags
+                if len(parts) == 1:
+                    (env,) = parts.values()
+                    if is_quiet(names, env, flags):
+                        return {EdgeKind.NORMAL: state}
+                elif all(is_quiet(names, env, flags) for env in parts.values()):
+                    return {EdgeKind.NORMAL: state}
+        if len(parts) == 1:
+            (env,) = parts.values()
+            return {kind: Split({out.facts: out}) for kind, out in self.inner(node, env).items()
                     if out is not None}
         grouped: dict[EdgeKind, Split] = {}
-        for env in state.parts.values():
+        for env in parts.values():
             for kind, out in self.inner(node, env).items():
                 if out is None:
                     continue
                 mine = grouped.get(kind)
                 grouped[kind] = Split.of(out) if mine is None else join_split(mine, Split.of(out))
         return grouped
+
+
+#: Marks a node whose quiet names are not computed yet.
+_UNSEEN: Names = (frozenset(), frozenset())
 
 
 def solve(cfg: CFG, transfer: HandleTransfer, initial: Env) -> dict[int, Split]:

@@ -8,9 +8,16 @@ on the state at hand, none of the names it mentions holds a handle, a status, a
 null-check alias or a closed parameter, and none it binds is a flag whose truth is
 tracked. Its output state is then its input state, the same object, which also
 makes the joins after it free.
+
+The module's index records, for each assignment and expression statement, the names it
+mentions and whether something in it makes it loud (:attr:`ModuleIndex.quiet
+<handlelint.index.ModuleIndex.quiet>`), so the statement is not walked again here; a
+statement the index does not know (another tree) is walked.
 """
 
 from __future__ import annotations
+
+from typing import AbstractSet, Mapping, Optional
 
 import libcst as cst
 
@@ -19,19 +26,44 @@ from handlelint.dataflow.lattice import Env
 from handlelint.syntax import target_names
 from handlelint.walk import preorder
 
+#: (names a statement mentions, names it binds).
+Names = tuple[AbstractSet[str], AbstractSet[str]]
+
 _STATEMENTS = frozenset({cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr})
 _LOUD = frozenset({
     cst.Call, cst.Await, cst.Yield, cst.Lambda, cst.NamedExpr, cst.ListComp, cst.SetComp,
     cst.GeneratorExp, cst.DictComp,
 })
+_UNKNOWN: set[str] = set()  # a marker, never filled
 
 
-def quiet_names(node: Node) -> tuple[frozenset[str], frozenset[str]] | None:
-    """For a statement that may be quiet: (names it mentions, names it binds)."""
+def quiet_names(node: Node, known: Mapping[int, Optional[set[str]]] | None = None
+                ) -> Names | None:
+    """For a statement that may be quiet: (names it mentions, names it binds).
+
+    ``known``: the index's record of mentioned names per statement (None: loud), if
+    the statement comes from the indexed module.
+    """
     element = node.element
     if node.kind is not NodeKind.STMT or type(element) not in _STATEMENTS:
         return None
     assert element is not None
+    mentioned = _UNKNOWN if known is None else known.get(id(element), _UNKNOWN)
+    if mentioned is _UNKNOWN:
+        mentioned = _mentioned(element)
+    if mentioned is None:
+        return None
+    bound: list[str] = []
+    if type(element) is cst.Assign:
+        for target in element.targets:
+            bound += target_names(target.target)
+    elif type(element) is not cst.Expr:
+        bound = target_names(element.target)  # type: ignore[attr-defined]
+    return mentioned, frozenset(bound)
+
+
+def _mentioned(element: cst.CSTNode) -> set[str] | None:
+    """The names under ``element`` (attribute names included), None if it is loud."""
     mentioned: set[str] = set()
     for sub in preorder(element):
         kind = type(sub)
@@ -39,17 +71,10 @@ def quiet_names(node: Node) -> tuple[frozenset[str], frozenset[str]] | None:
             return None
         if kind is cst.Name:
             mentioned.add(sub.value)  # type: ignore[attr-defined]
-    bound: set[str] = set()
-    if isinstance(element, cst.Assign):
-        for target in element.targets:
-            bound.update(target_names(target.target))
-    elif isinstance(element, (cst.AnnAssign, cst.AugAssign)):
-        bound.update(target_names(element.target))
-    return frozenset(mentioned), frozenset(bound)
+    return mentioned
 
 
-def is_quiet(names: tuple[frozenset[str], frozenset[str]], env: Env,
-             flags: frozenset[str]) -> bool:
+def is_quiet(names: Names, env: Env, flags: frozenset[str]) -> bool:
     """Is the statement with these ``names`` quiet on ``env`` (``flags``: tracked ones)?"""
     mentioned, bound = names
     held = env.names
