@@ -73,8 +73,12 @@ def join_split(a: Split, b: Split) -> Split:
     return Split(parts)
 
 
-class PartitionedTransfer:
-    """Runs a :class:`HandleTransfer` on each part and regroups the results by facts."""
+class PlainTransfer:
+    """A :class:`HandleTransfer` on bare environments, quiet statements passed over.
+
+    Used alone where the graph has no predicate (then every :class:`Split` would hold
+    one part), and by :class:`PartitionedTransfer` for each of its parts.
+    """
 
     def __init__(self, inner: HandleTransfer) -> None:
         self.inner = inner
@@ -82,25 +86,39 @@ class PartitionedTransfer:
         self._flags = frozenset(inner.predicates.keys_of_name)
         self._known = inner.resolver.index.quiet
 
-    def __call__(self, node: Node, state: Split) -> Mapping[EdgeKind, Optional[Split]]:
-        self.inner.begin(node.id)
+    def quiet(self, node: Node) -> Names | None:
+        """The names of ``node`` if it may be quiet and no name dies there, else None."""
         names = self._quiet.get(node.id, _UNSEEN)
         if names is _UNSEEN:
-            names = self._quiet[node.id] = quiet_names(node, self._known)
-        parts = state.parts
-        if names is not None:
+            names = quiet_names(node, self._known)
             live = self.inner.live
-            if live is None or node.id not in live.dying:
-                flags = self._flags
-                if len(parts) == 1:
-                    (env,) = parts.values()
-                    if is_quiet(names, env, flags):
-                        return {EdgeKind.NORMAL: state}
-                elif all(is_quiet(names, env, flags) for env in parts.values()):
-                    return {EdgeKind.NORMAL: state}
+            if live is not None and node.id in live.dying:
+                names = None
+            self._quiet[node.id] = names
+        return names
+
+    def __call__(self, node: Node, env: Env) -> Mapping[EdgeKind, Optional[Env]]:
+        self.inner.begin(node.id)
+        names = self.quiet(node)
+        if names is not None and is_quiet(names, env, self._flags):
+            return {EdgeKind.NORMAL: env}
+        return self.inner(node, env)
+
+
+class PartitionedTransfer(PlainTransfer):
+    """Runs a :class:`HandleTransfer` on each part and regroups the results by facts."""
+
+    def __call__(self, node: Node, state: Split  # type: ignore[override]
+                 ) -> Mapping[EdgeKind, Optional[Split]]:
+        self.inner.begin(node.id)
+        names = self.quiet(node)
+        parts = state.parts
+        if names is not None and all(is_quiet(names, env, self._flags)
+                                     for env in parts.values()):
+            return {EdgeKind.NORMAL: state}
         if len(parts) == 1:
             (env,) = parts.values()
-            return {kind: Split({out.facts: out}) for kind, out in self.inner(node, env).items()
+            return {kind: Split.of(out) for kind, out in self.inner(node, env).items()
                     if out is not None}
         grouped: dict[EdgeKind, Split] = {}
         for env in parts.values():
@@ -119,7 +137,15 @@ _UNSEEN: Names = (frozenset(), frozenset())
 def solve(cfg: CFG, transfer: HandleTransfer, initial: Env) -> dict[int, Split]:
     """Solve ``cfg`` with its predicates; ``transfer`` keeps what it recorded.
 
+    A graph without predicates gets no facts, so each of its Splits would hold one
+    part, keyed by the initial state's facts, at every node: it is solved on the
+    environments themselves (the same joins, comparisons and visits) and the results
+    wrapped at the end.
+
     Raises :class:`~handlelint.dataflow.solver.SolverLimit` past the visit bound.
     """
     transfer.predicates = find_predicates(cfg)
-    return Solver(cfg, join_split, PartitionedTransfer(transfer)).solve(Split.of(initial))
+    if transfer.predicates.key_of:
+        return Solver(cfg, join_split, PartitionedTransfer(transfer)).solve(Split.of(initial))
+    states = Solver(cfg, join, PlainTransfer(transfer)).solve(initial)
+    return {nid: Split.of(env) for nid, env in states.items()}
