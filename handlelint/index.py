@@ -15,7 +15,7 @@ from typing import Any, Union
 
 import libcst as cst
 
-from handlelint.syntax import parameter_names, subclasses
+from handlelint.syntax import parameter_names, subclasses, target_names
 from handlelint.walk import CHILDREN
 
 Scope = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
@@ -133,17 +133,17 @@ def index_module(module: cst.Module) -> ModuleIndex:
         kids = accessors[kind](node)
         kids.reverse()
         if kind in _SCOPES:
-            assert isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+            scope: Scope = node  # type: ignore[assignment]
             if kind is cst.Lambda:  # the only scope that is no statement
                 stack.append(_Restore((chain, owner, names, sink)))
-            nested.append((node, chain))
-            chain = (*chain, node)
+            nested.append((scope, chain))
+            chain = (*chain, scope)
             names = mentioned.setdefault(id(node), set())
             if kind is not cst.ClassDef:
                 bound.setdefault(id(node), set()).update(
-                    parameter_names(node.params))  # type: ignore[union-attr]
+                    parameter_names(scope.params))  # type: ignore[union-attr]
             if kind is not cst.Lambda:
-                index.scopes.append(node)  # type: ignore[arg-type]
+                index.scopes.append(scope)  # type: ignore[arg-type]
         stack += kids
     _captures(index, nested, mentioned, bound)
     return index
@@ -188,34 +188,33 @@ _SPECIAL = frozenset({
 })
 
 
-def _targets(target: cst.CSTNode) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for e in target.elements for n in _targets(e.value)]
-    if isinstance(target, cst.StarredElement):
-        return _targets(target.value)
-    return []
-
-
 def _bound_by(node: cst.CSTNode) -> list[str]:
     """The names a binding node binds in its scope (approximate for comprehensions:
     their variables count as locals of the scope around them)."""
-    if isinstance(node, cst.Assign):
-        return [n for t in node.targets for n in _targets(t.target)]
-    if isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr)):
-        return _targets(node.target)
-    if isinstance(node, cst.WithItem):
-        return _targets(node.asname.name) if node.asname is not None else []
-    if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
-        return _targets(node.name.name) if node.name is not None else []
-    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-        return [node.name.value]
-    if isinstance(node, cst.Import):
-        return [a.evaluated_alias or a.evaluated_name.split(".")[0] for a in node.names]
-    if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
-        return [a.evaluated_alias or a.evaluated_name for a in node.names]
+    kind = type(node)  # exact types: isinstance goes through libcst's ABCs
+    if kind is cst.Assign:
+        targets = node.targets  # type: ignore[attr-defined]
+        return [n for t in targets for n in target_names(t.target)]
+    if kind in _TARGETED:
+        return target_names(node.target)  # type: ignore[attr-defined]
+    if kind is cst.WithItem or kind is cst.ExceptHandler or kind is cst.ExceptStarHandler:
+        as_name = node.asname if kind is cst.WithItem else node.name  # type: ignore[attr-defined]
+        return target_names(as_name.name) if as_name is not None else []
+    if kind is cst.FunctionDef or kind is cst.ClassDef:
+        return [node.name.value]  # type: ignore[attr-defined]
+    if kind is cst.Import:
+        return [a.evaluated_alias or a.evaluated_name.split(".")[0]
+                for a in node.names]  # type: ignore[attr-defined]
+    if kind is cst.ImportFrom:
+        aliases = node.names  # type: ignore[attr-defined]
+        if type(aliases) is cst.ImportStar:
+            return []
+        return [a.evaluated_alias or a.evaluated_name for a in aliases]
     return []
+
+
+#: Binding nodes whose ``target`` is what they bind.
+_TARGETED = frozenset({cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr})
 
 
 def _captures(index: ModuleIndex, nested: list[tuple[Scope, tuple[Scope, ...]]],
@@ -235,7 +234,7 @@ def _captures(index: ModuleIndex, nested: list[tuple[Scope, tuple[Scope, ...]]],
         inner = free.get(key, set())
         # A class body is no enclosing scope for its methods: what they read from
         # outside passes through it, whatever the class body binds.
-        names |= inner if isinstance(scope, cst.ClassDef) else inner - local
+        names |= inner if type(scope) is cst.ClassDef else inner - local
         if names:
             parent = id(chain[-1])
             index.captured.setdefault(parent, set()).update(names)
@@ -246,19 +245,21 @@ def _note_statement(index: ModuleIndex, node: cst.CSTNode, scope: Scope) -> None
     kind = type(node)  # exact types: isinstance goes through libcst's ABCs
     if kind not in _NOTED:
         return
-    if isinstance(node, cst.Assign):
+    if type(node) is cst.Assign:
         for target in node.targets:
             index.assigns.append((target.target, node.value))
             index.assign_scope[id(target.target)] = scope
-    elif isinstance(node, cst.AnnAssign) and node.value is not None:
-        index.assigns.append((node.target, node.value))
-    elif isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
-        for alias in node.names:
-            if isinstance(alias.name, cst.Name):
-                bound = alias.name.value
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    bound = alias.asname.name.value
-                index.imports.append((bound, alias.name.value))
-    elif isinstance(node, (cst.Global, cst.Nonlocal)):
+    elif type(node) is cst.AnnAssign:
+        if node.value is not None:
+            index.assigns.append((node.target, node.value))
+    elif type(node) is cst.ImportFrom:
+        if type(node.names) is not cst.ImportStar:
+            for alias in node.names:  # type: ignore[union-attr]
+                if type(alias.name) is cst.Name:
+                    bound = alias.name.value
+                    if alias.asname is not None and type(alias.asname.name) is cst.Name:
+                        bound = alias.asname.name.value
+                    index.imports.append((bound, alias.name.value))
+    elif type(node) is cst.Global or type(node) is cst.Nonlocal:
         names = index.declared.setdefault(id(scope), set())
         names.update(item.name.value for item in node.names)
