@@ -20,10 +20,6 @@ import corpus  # noqa: E402
 
 _PACKAGE = str(Path(handlelint.__file__).resolve().parent)
 
-#: Modules that still ask ``isinstance`` against libcst classes on this corpus.
-_NOT_YET = frozenset({"index.py", "walk.py", "positions.py", "source.py", "lines.py",
-                      "dataflow/quiet.py", "dataflow/partition.py"})
-
 
 def test_dense_code_asks_no_abc_instance_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every libcst class has ABCMeta as metaclass: ``isinstance`` against one runs
@@ -37,8 +33,7 @@ def test_dense_code_asks_no_abc_instance_check(monkeypatch: pytest.MonkeyPatch) 
         filename = str(Path(frame.f_code.co_filename).resolve())
         if filename.startswith(_PACKAGE):
             module = Path(filename).relative_to(_PACKAGE).as_posix()
-            if module not in _NOT_YET:
-                callers[f"{module}:{frame.f_lineno}"] += 1
+            callers[f"{module}:{frame.f_lineno}"] += 1
         return check(cls, instance)
 
     source = corpus.dense_module(0, 500)
