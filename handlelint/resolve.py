@@ -24,13 +24,14 @@ and unknown calls, which is what the transfer function needs to know.
 
 from __future__ import annotations
 
-import enum
 import weakref
 from dataclasses import dataclass, replace
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, ClassVar, TypeVar
+
 import libcst as cst
 
 from handlelint.config import Config
+from handlelint.constants import Constant
 from handlelint.foreign import LOADERS as _LOADERS, ForeignFunctions
 from handlelint.index import ModuleIndex
 from handlelint.libraries import Libraries
@@ -42,19 +43,25 @@ from handlelint.syntax import dotted, final_name, string_value
 from handlelint.walk import preorder
 
 
-class CallKind(enum.Enum):
+class CallKind(Constant):
     """How a call treats handles passed to it, and whether it may raise."""
 
-    ACQUIRE = "acquire"    # returns a fresh handle
-    RELEASE = "release"    # releases its handle argument
-    API = "api"            # another clusapi function: borrows, does not raise
-    BORROW = "borrow"      # only looks at its arguments, does not raise
-    WRAP = "wrap"          # ctypes wrapper: its result is its first argument
-    SAFE = "safe"          # ctypes helper: borrows, does not raise
-    SINK = "sink"          # ends the program: no leak past it
-    REGISTER = "register"  # registers a release for later (ExitStack.callback, atexit)
-    DEFER = "defer"        # binds a release for later (functools.partial): nothing yet
-    UNKNOWN = "unknown"    # may raise; handle arguments escape
+    __slots__ = ()
+    ACQUIRE: ClassVar[CallKind]   # returns a fresh handle
+    RELEASE: ClassVar[CallKind]   # releases its handle argument
+    API: ClassVar[CallKind]       # another clusapi function: borrows, does not raise
+    BORROW: ClassVar[CallKind]    # only looks at its arguments, does not raise
+    WRAP: ClassVar[CallKind]      # ctypes wrapper: its result is its first argument
+    SAFE: ClassVar[CallKind]      # ctypes helper: borrows, does not raise
+    SINK: ClassVar[CallKind]      # ends the program: no leak past it
+    REGISTER: ClassVar[CallKind]  # registers a release for later (ExitStack.callback, atexit)
+    DEFER: ClassVar[CallKind]     # binds a release for later (functools.partial): nothing yet
+    UNKNOWN: ClassVar[CallKind]   # may raise; handle arguments escape
+
+
+CallKind.define(*((name, name.lower()) for name in (
+    "ACQUIRE", "RELEASE", "API", "BORROW", "WRAP", "SAFE", "SINK", "REGISTER", "DEFER",
+    "UNKNOWN")))
 
 
 @dataclass(frozen=True)

@@ -17,50 +17,58 @@ for exceptions leaving it, so a leak found at an exit knows what ended its path.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import libcst as cst
 
+from handlelint.constants import Constant
 
-class EdgeKind(enum.Enum):
+
+class EdgeKind(Constant):
     """What an edge means; the solver asks the transfer function for one state per kind."""
 
-    # Members are singletons: hash by identity (Enum's own hash is a Python-level call,
-    # and these are dictionary keys on every edge the solver follows).
-    __hash__ = object.__hash__
-
-    NORMAL = "normal"
-    TRUE = "true"
-    FALSE = "false"
-    EXC = "exc"
-    RAISE = "raise"
-    RERAISE = "reraise"
+    __slots__ = ()
+    NORMAL: ClassVar[EdgeKind]
+    TRUE: ClassVar[EdgeKind]
+    FALSE: ClassVar[EdgeKind]
+    EXC: ClassVar[EdgeKind]
+    RAISE: ClassVar[EdgeKind]
+    RERAISE: ClassVar[EdgeKind]
 
 
-class NodeKind(enum.Enum):
+EdgeKind.define(("NORMAL", "normal"), ("TRUE", "true"), ("FALSE", "false"), ("EXC", "exc"),
+                ("RAISE", "raise"), ("RERAISE", "reraise"))
+
+
+class NodeKind(Constant):
     """What a node holds, and so how the transfer function reads it."""
 
-    # Members are singletons: hash by identity (Enum's own hash is a Python-level call,
-    # and these are dictionary keys on every edge the solver follows).
-    __hash__ = object.__hash__
+    __slots__ = ()
+    ENTRY: ClassVar[NodeKind]
+    STMT: ClassVar[NodeKind]         # a small statement (assignment, expression, del, ...)
+    TEST: ClassVar[NodeKind]         # one atom of a condition: true/false edges
+    EVAL: ClassVar[NodeKind]         # an expression evaluated for its effects only
+    FOR_NEXT: ClassVar[NodeKind]     # ``for target in ...``: true binds the next item
+    WITH_ENTER: ClassVar[NodeKind]   # a ``with`` item: evaluates the manager, binds ``as``
+    WITH_EXIT: ClassVar[NodeKind]    # the manager's ``__exit__``
+    HANDLER: ClassVar[NodeKind]      # an ``except`` clause: true enters it
+    CASE: ClassVar[NodeKind]         # a ``case`` pattern: true enters it
+    DEF: ClassVar[NodeKind]          # a nested ``def`` or ``class`` statement binding a name
+    RETURN: ClassVar[NodeKind]
+    RAISE: ClassVar[NodeKind]
+    NOP: ClassVar[NodeKind]          # a join point with no effect
+    RETURN_EXIT: ClassVar[NodeKind]
+    END_EXIT: ClassVar[NodeKind]
+    RAISE_EXIT: ClassVar[NodeKind]
 
-    ENTRY = "entry"
-    STMT = "stmt"          # a small statement (assignment, expression, del, ...)
-    TEST = "test"          # one atom of a condition: true/false edges
-    EVAL = "eval"          # an expression evaluated for its effects only
-    FOR_NEXT = "for"       # ``for target in ...``: true binds the next item
-    WITH_ENTER = "with"    # a ``with`` item: evaluates the manager, binds ``as``
-    WITH_EXIT = "exit_with"  # the manager's ``__exit__``
-    HANDLER = "except"     # an ``except`` clause: true enters it
-    CASE = "case"          # a ``case`` pattern: true enters it
-    DEF = "def"            # a nested ``def`` or ``class`` statement binding a name
-    RETURN = "return"
-    RAISE = "raise"
-    NOP = "nop"            # a join point with no effect
-    RETURN_EXIT = "return_exit"
-    END_EXIT = "end_exit"
-    RAISE_EXIT = "raise_exit"
+
+NodeKind.define(
+    ("ENTRY", "entry"), ("STMT", "stmt"), ("TEST", "test"), ("EVAL", "eval"),
+    ("FOR_NEXT", "for"), ("WITH_ENTER", "with"), ("WITH_EXIT", "exit_with"),
+    ("HANDLER", "except"), ("CASE", "case"), ("DEF", "def"), ("RETURN", "return"),
+    ("RAISE", "raise"), ("NOP", "nop"), ("RETURN_EXIT", "return_exit"),
+    ("END_EXIT", "end_exit"), ("RAISE_EXIT", "raise_exit"))
 
 
 @dataclass(eq=False)
@@ -109,19 +117,19 @@ class CFG:
         this order (:mod:`handlelint.dataflow.liveness`) then stay as short as the code
         that uses them.
         """
+        nodes = self.nodes
         seen = {self.entry}
         order: list[int] = []
-        stack: list[tuple[int, int]] = [(self.entry, 0)]
+        stack = [(self.entry, reversed(nodes[self.entry].succ))]
         while stack:
-            nid, i = stack.pop()
-            succ = self.nodes[nid].succ
-            if i < len(succ):
-                stack.append((nid, i + 1))
-                nxt = succ[len(succ) - 1 - i][0]
+            nid, edges = stack[-1]
+            for nxt, _ in edges:
                 if nxt not in seen:
                     seen.add(nxt)
-                    stack.append((nxt, 0))
+                    stack.append((nxt, reversed(nodes[nxt].succ)))
+                    break
             else:
+                stack.pop()
                 order.append(nid)
         order.reverse()
         return order

@@ -47,7 +47,9 @@ class Solver(Generic[S]):
         cfg = self.cfg
         order = cfg.reachable()
         rank = {nid: i for i, nid in enumerate(order)}
-        self.result = {cfg.entry: initial}
+        result = self.result = {cfg.entry: initial}
+        nodes = cfg.nodes
+        transfer, join = self.transfer, self.join
         dirty = bytearray(len(order))
         dirty[rank[cfg.entry]] = 1
         budget = VISITS_PER_NODE * max(1, len(order))
@@ -61,18 +63,22 @@ class Solver(Generic[S]):
                 budget -= 1
                 if budget < 0:
                     raise SolverLimit(f"no fixpoint after {VISITS_PER_NODE} visits per node")
-                node = cfg.nodes[nid]
-                outs = self.transfer(node, self.result[nid])
+                node = nodes[nid]
+                outs = transfer(node, result[nid])
                 for dst, kind in node.succ:
                     out = outs.get(kind)
                     if out is None:
                         continue
-                    old = self.result.get(dst)
-                    new = out if old is None else self.join(old, out)
-                    if old is None or new != old:
-                        self.result[dst] = new
-                        target = rank[dst]
-                        dirty[target] = 1
-                        if target <= position:
-                            again = True
+                    old = result.get(dst)
+                    if old is None:
+                        new = out
+                    else:
+                        new = join(old, out)
+                        if new == old:
+                            continue
+                    result[dst] = new
+                    target = rank[dst]
+                    dirty[target] = 1
+                    if target <= position:
+                        again = True
         return self.result

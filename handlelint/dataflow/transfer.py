@@ -45,9 +45,8 @@ __all__ = ["HandleTransfer", "LeakEvent", "Site"]
 
 
 _EMPTY: frozenset[int] = frozenset()
-#: Enum members as module names: on Python 3.9 to 3.11, reading ``EdgeKind.NORMAL``
-#: goes through the enum metaclass's ``__getattr__`` hook (about 150 ns against 10 for
-#: a global), and these are read for every node the solver visits.
+#: The kinds as module names (a global is read faster than a class attribute), for
+#: the solver's every node visit.
 _NORMAL, _TRUE, _FALSE = EdgeKind.NORMAL, EdgeKind.TRUE, EdgeKind.FALSE
 _EXC, _RAISE, _RERAISE = EdgeKind.EXC, EdgeKind.RAISE, EdgeKind.RERAISE
 _TEST_NODE, _EVAL_NODE, _RAISE_NODE = NodeKind.TEST, NodeKind.EVAL, NodeKind.RAISE
