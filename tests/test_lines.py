@@ -173,3 +173,63 @@ def test_python_s_parse_runs_only_where_the_text_may_nest_deeply(
     with pytest.raises(source_module.SourceError) as error:  # Python's verdict, asked late
         source_module.parse("def f(:\n    pass\n")
     assert error.value.python_rejects
+
+
+def test_a_file_without_findings_is_never_parsed_by_python(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Statement lines come from the text; Python's parse places a call only when a
+    finding names it."""
+    from handlelint import positions, source as source_module
+    from handlelint.engine import check_source
+
+    calls: list[str] = []
+    original = source_module.parse_python
+
+    def counted(text: str) -> ast.Module:
+        calls.append(text)
+        return original(text)
+
+    monkeypatch.setattr(source_module, "parse_python", counted)
+    monkeypatch.setattr(positions, "parse_python", counted)
+    clean = textwrap.dedent('''
+        import contextlib
+        import ctypes
+        clusapi = ctypes.WinDLL("clusapi.dll")
+        clusapi.OpenCluster.restype = ctypes.c_void_p
+        clusapi.OpenClusterGroup.restype = ctypes.c_void_p
+        for name in ("CloseCluster", "CloseClusterGroup", "GetClusterGroupState"):
+            getattr(clusapi, name).argtypes = [ctypes.c_void_p]
+
+
+        @contextlib.contextmanager
+        def opened(name):
+            h = clusapi.OpenCluster(name)
+            if not h:
+                raise OSError(name)
+            try:
+                yield h
+            finally:
+                clusapi.CloseCluster(h)
+
+
+        class Groups:
+            def state(self, name, group):
+                with opened(name) as hc:
+                    hg = clusapi.OpenClusterGroup(hc, group)
+                    if hg is None: return None
+                    try:
+                        for i in range(3):
+                            if clusapi.GetClusterGroupState(hg, None, None) == i:
+                                return i
+                        else:
+                            return -1
+                    except OSError as exc:
+                        raise RuntimeError(group) from exc
+                    finally:
+                        clusapi.CloseClusterGroup(hg)
+        ''')
+    assert check_source(clean) == [] and calls == []
+    leaky = clean + "\n\ndef leak(name):\n    h = clusapi.OpenCluster(name)\n    return 1\n"
+    (finding,) = check_source(leaky)
+    assert (finding.code, finding.line, finding.col) == ("HDL001", 40, 8)
+    assert len(calls) == 1  # the finding's position
