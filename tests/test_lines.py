@@ -153,9 +153,10 @@ def test_shallow_bounds_how_deeply_a_text_can_nest(source: str, shallow: bool) -
     assert layout.shallow is shallow
 
 
-def test_python_s_parse_runs_only_where_the_text_may_nest_deeply(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from handlelint import source as source_module
+@pytest.fixture
+def python_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts Python's own parser is asked to parse (by the engine or positions)."""
+    from handlelint import positions, source as source_module
 
     calls: list[str] = []
     original = source_module.parse_python
@@ -165,6 +166,15 @@ def test_python_s_parse_runs_only_where_the_text_may_nest_deeply(
         return original(text)
 
     monkeypatch.setattr(source_module, "parse_python", counted)
+    monkeypatch.setattr(positions, "parse_python", counted)
+    return calls
+
+
+def test_python_s_parse_runs_only_where_the_text_may_nest_deeply(
+        python_parses: list[str]) -> None:
+    from handlelint import source as source_module
+
+    calls = python_parses
     parsed = source_module.parse("def f():\n    return 1\n")
     assert calls == [] and parsed.tree is None and parsed.layout is not None
     deep = "x = " + "[" * 120 + "]" * 120 + "\n"
@@ -176,21 +186,12 @@ def test_python_s_parse_runs_only_where_the_text_may_nest_deeply(
 
 
 def test_a_file_without_findings_is_never_parsed_by_python(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        python_parses: list[str]) -> None:
     """Statement lines come from the text; Python's parse places a call only when a
     finding names it."""
-    from handlelint import positions, source as source_module
     from handlelint.engine import check_source
 
-    calls: list[str] = []
-    original = source_module.parse_python
-
-    def counted(text: str) -> ast.Module:
-        calls.append(text)
-        return original(text)
-
-    monkeypatch.setattr(source_module, "parse_python", counted)
-    monkeypatch.setattr(positions, "parse_python", counted)
+    calls = python_parses
     clean = textwrap.dedent('''
         import contextlib
         import ctypes
