@@ -18,11 +18,12 @@ a statement keyword. The count must come out even. On any mismatch the caller fa
 to ``ast`` (see :mod:`handlelint.positions`).
 
 The scan also measures how deeply the file can nest: the deepest brackets, the widest
-indentation, the longest logical line, and the number of ``elif`` chains' links.
-Each nesting level of an expression takes at least one character of its logical line,
-so below the bounds of :meth:`Layout.shallow` no tree can be too deep for Python's
-parser or slow for libcst's. :func:`handlelint.source.parse` then skips Python's parse,
-which otherwise guards it (see there).
+indentation, the longest logical line (strings without a brace left out: docstrings),
+and the number of ``elif`` chains' links. Each nesting level of an expression takes at
+least one character of its logical line outside such strings, so below the bounds of
+:meth:`Layout.shallow` no tree can be too deep for Python's parser or slow for libcst's.
+:func:`handlelint.source.parse` then skips Python's parse, which otherwise guards it
+(see there).
 """
 
 from __future__ import annotations
@@ -83,11 +84,13 @@ class Layout:
 
 
 def scan(text: str) -> Layout | None:
-    """The :class:`Layout` of ``text``; None for line ends other than ``\\n`` and
-    ``\\r\\n`` (a lone ``\\r``), which the scan does not model."""
+    """The :class:`Layout` of ``text``; None for what the scan does not model: a line
+    end other than ``\\n`` and ``\\r\\n`` (a lone ``\\r``), a line holding only a
+    backslash."""
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return None
     continued: set[int] = set()  # physical lines that continue the one before
+    plain: dict[int, int] = {}  # line -> characters of brace-free strings starting there
     depth = deepest = 0
     line = 1
     for token in _TOKENS.findall(text):
@@ -106,6 +109,13 @@ def scan(text: str) -> Layout | None:
             line += 1
             continued.add(line)
         elif token[0] != "#":  # a string
+            if "{" not in token:  # nothing nests in it (an f-string's fields can); one
+                # character stays, for the chain libcst makes of adjacent strings
+                plain[line] = plain.get(line, 0) + len(token) - 1
+            else:  # the brackets of an f-string's fields, counted as if all nested
+                opened = depth + token.count("(") + token.count("[") + token.count("{")
+                if opened > deepest:
+                    deepest = opened
             inner = token.count("\n")
             if inner:
                 continued.update(range(line + 1, line + inner + 1))
@@ -123,15 +133,23 @@ def scan(text: str) -> Layout | None:
             continue
         if not word:
             continue
+        if word == "\\":  # a line of only a backslash: the next line's first token
+            return None  # starts the logical line, which the scan does not model
         starts.append(number)
         ends.append(number)
         words.append(word)
         if len(indent) > widest:
             widest = len(indent)
-    longest = max((offsets[b - 1] - offsets[a - 1] for a, b in zip(starts, starts[1:])),
-                  default=0)
+    # The length of a logical line, brace-free strings (docstrings) left out.
+    strings = [0] * (len(lengths) + 1)
+    for number, size in plain.items():
+        strings[number] = size
+    strings = list(accumulate(strings))
+    bounds = list(zip(starts, starts[1:]))
     if starts:
-        longest = max(longest, len(text) - offsets[starts[-1] - 1])
+        bounds.append((starts[-1], len(lengths) + 1))
+    longest = max((offsets[b - 1] - offsets[a - 1] - (strings[b - 1] - strings[a - 1])
+                   for a, b in bounds), default=0)
     return Layout(starts, words, ends, deepest, widest, longest, words.count("elif"))
 
 

@@ -135,8 +135,12 @@ def test_a_mismatch_between_text_and_tree_is_detected() -> None:
     assert lines.statement_lines(module, layout) is None
 
 
-def test_a_lone_carriage_return_is_not_scanned() -> None:
-    assert lines.scan("x = 1\ry = 2\n") is None
+@pytest.mark.parametrize("source", [
+    "x = 1\ry = 2\n",  # a lone carriage return
+    "x = 1\n\\\ny = 2\n",  # a line of only a backslash: y = 2 is on line 3 for Python
+])
+def test_what_the_scan_does_not_model_is_left_to_ast(source: str) -> None:
+    assert lines.scan(source) is None
 
 
 @pytest.mark.parametrize("source, shallow", [
@@ -146,6 +150,10 @@ def test_a_lone_carriage_return_is_not_scanned() -> None:
     ("x = (\n" + "    1,\n" * 200 + ")\n", False),  # one logical line over 200 lines
     ("".join(" " * i + "if x:\n" for i in range(90)) + " " * 90 + "pass\n", False),
     ("if a:\n    pass\n" + "elif a:\n    pass\n" * 1100, False),
+    ('def f():\n    """' + "word " * 400 + '"""\n', True),  # nothing nests in a docstring
+    ('x = f"' + "{y}" * 400 + '"\n', False),  # an f-string's fields may nest
+    ("x = " + '"a"' * 700 + "\n", False),  # libcst chains adjacent strings
+    ('x = f"{' + "(" * 120 + "1" + ")" * 120 + '}"\n', False),  # brackets in a field
 ])
 def test_shallow_bounds_how_deeply_a_text_can_nest(source: str, shallow: bool) -> None:
     layout = lines.scan(source)
