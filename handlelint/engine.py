@@ -3,10 +3,12 @@
 Pipeline, each step in its own module:
 
 1. :mod:`~handlelint.prefilter`: a file that mentions no tracked name stops here;
-2. :mod:`~handlelint.source`: decode, Python's parse (a depth pre-check), libcst's parse,
-   all inside a worker thread with a large stack;
+2. :mod:`~handlelint.source`: decode, a scan of the logical lines
+   (:mod:`~handlelint.lines`), Python's parse where the scan cannot bound the nesting
+   (a depth pre-check), libcst's parse, all inside a worker thread with a large stack;
 3. :mod:`~handlelint.index` and :mod:`~handlelint.positions`: one walk over the module,
-   positions borrowed from ``ast``;
+   statement lines from the logical lines, calls' positions asked of ``ast`` when a
+   finding names them;
 4. :mod:`~handlelint.resolve`: which calls acquire and release handles, and
    :mod:`~handlelint.summaries`: what the file's own functions do with them;
 5. per scope that acquires (every scope with ``force``): :mod:`~handlelint.cfg.builder`
