@@ -7,8 +7,8 @@ libcst computes positions by generating the whole module's code again
   handed out to libcst's statements in source order and checked word by word. The CFG
   needs a line for every statement; this is the only position most files ever need.
 * **Calls** (and statements' columns) come from Python's own ``ast`` of the same text,
-  parsed when first asked: only a finding, or an acquire's site when it is reported,
-  asks. Statements correspond one to one between the two trees, and both lists come
+  parsed when first asked, which only a finding does (an acquire's site asks for its
+  call's position when it is reported). Statements correspond one to one between the two trees, and both lists come
   out in source order (libcst's by the index's source-ordered walk, ``ast``'s by a walk
   that descends only into statement bodies, in the order of their fields), so zipping
   them gives each libcst statement its ``ast`` twin; each pair is verified by kind. The

@@ -74,7 +74,8 @@ class ParsedSource:
     #: Python's tree, where Python's parser ran (files not shallow) and accepted the file.
     tree: ast.Module | None
     module: cst.Module
-    #: The logical lines of the text (None for a lone ``\r`` as line end).
+    #: The logical lines of the text (None where the scan does not model it: see
+    #: :func:`handlelint.lines.scan`).
     layout: Layout | None = None
 
 
