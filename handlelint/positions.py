@@ -8,13 +8,13 @@ libcst computes positions by generating the whole module's code again
   needs a line for every statement; this is the only position most files ever need.
 * **Calls** (and statements' columns) come from Python's own ``ast`` of the same text,
   parsed when first asked, which only a finding does (an acquire's site asks for its
-  call's position when it is reported). Statements correspond one to one between the two trees, and both lists come
-  out in source order (libcst's by the index's source-ordered walk, ``ast``'s by a walk
-  that descends only into statement bodies, in the order of their fields), so zipping
-  them gives each libcst statement its ``ast`` twin; each pair is verified by kind. The
-  calls a statement owns itself (not those of the statements nested in it) correspond
-  one to one too, sorted by start position on the ``ast`` side, verified by callee
-  name; they are placed one statement at a time.
+  call's position when it is reported). Statements correspond one to one between the
+  two trees, and both lists come out in source order (libcst's by the index's
+  source-ordered walk, ``ast``'s by a walk that descends only into statement bodies, in
+  the order of their fields), so zipping them gives each libcst statement its ``ast``
+  twin; each pair is verified by kind. The calls a statement owns itself (not those of
+  the statements nested in it) correspond one to one too, sorted by start position on
+  the ``ast`` side, verified by callee name; they are placed one statement at a time.
 
 Where the lines do not check out, the statement lines come from ``ast`` too. On any
 mismatch there, or where the running interpreter's ``ast`` rejects syntax libcst
