@@ -250,6 +250,40 @@ def bench_prefilter(path: Path, rounds: int) -> tuple[float, float, float, bool]
     return ratio, a, b, passed
 
 
+#: Other texts the prefilter must read in linear time, each line repeated to the size:
+#: capitalised words (every step runs, the identifiers are compared as a set), lines that
+#: name "win" without importing a module, and one line of two million ``import`` words.
+PREFILTER_SHAPES = {
+    "capitalised 'Cluster' words": (b"    state = Cluster_State(Cluster, 'Cluster', Cluster.Id)"
+                                     b"  # the Cluster\n"),
+    "'win' on every line, no import": b"    w = twin(Wrap, 'win', Pywin.Id)  # the Cluster\n",
+    "one line of 'import' words": b"import x ",
+}
+
+
+def bench_prefilter_shapes(tmp: Path, rounds: int, size: int = 20_000_000
+                           ) -> list[tuple[str, float, float]]:
+    """For each of :data:`PREFILTER_SHAPES`: (name, prefilter / read at ``size`` bytes,
+    prefilter at ``size`` / at ``size // 8``)."""
+    from handlelint.config import Config
+    from handlelint.engine import passes_prefilter
+
+    config = Config()
+    out = []
+    for name, line in PREFILTER_SHAPES.items():
+        times = []
+        for n in (size, size // 8):
+            path = tmp / f"shape_{n}.py"
+            data = line * (n // len(line))
+            path.write_bytes(data + (b"\n" if not data.endswith(b"\n") else b""))
+            data = path.read_bytes()
+            ratio, a, _ = alternate(timed(lambda: passes_prefilter(data, config)),
+                                    timed(path.read_bytes), max(rounds, 5))
+            times.append((ratio, a))
+        out.append((name, times[0][0], times[0][1] / times[1][1]))
+    return out
+
+
 # --- main ---------------------------------------------------------------------------------
 
 
@@ -330,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"5. prefilter / reading the file, 20 MB holding {words} \"cluster\" words: "
                   f"{a * 1000:.1f} ms / {b * 1000:.1f} ms (passes: {passed}, expected False)")
             results.append(("prefilter / read, 20 MB of 'cluster'", r, 3.0))
+            for name, ratio, growth in bench_prefilter_shapes(tmp, rounds):
+                print(f"   20 MB of {name}: prefilter / read {ratio:.1f}, "
+                      f"20 MB / 2.5 MB {growth:.1f} (linear is 8)")
 
     print()
     print("ratios:")

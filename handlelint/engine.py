@@ -31,7 +31,8 @@ import os
 
 from handlelint.config import Config
 from handlelint.findings import Finding
-from handlelint.prefilter import mentions_tracked_name
+from handlelint.prefilter import LARGE, present_bytes, tracked_vocabulary
+from handlelint.prefilter import mentions as mentions_vocabulary
 from handlelint.packs import (
     MODELLED, configured_acquires, engine_table, mentions_win32_dll, win32_dlls)
 from handlelint.project.vocabulary import mentions, reachable_words
@@ -114,24 +115,31 @@ def searched_packs(selected: tuple[str, ...] | None, enforced: bool = PREFILTER_
 
 def _mentions_tracked(data: bytes, config: Config, enforced: bool = PREFILTER_ENFORCED
                       ) -> bool:
-    # pywin32, winreg, _winapi: their imports. Every such module holds a "w": one memchr
-    # settles a large text without one before the modules' own search.
-    if b"w" in data and mentions_module(data, config.rules):
-        return True
     extra = frozenset(config.releasers) | frozenset(config.dll_names)
     # The rule table is loaded only for configured rules; the packs' words come from
     # the prefilter's own generated list.
     table = table_for(config, False) if config.acquire else None
-    # One pass over the names of every enabled pack and the clusapi DLL names (found
-    # anywhere); the other packs' DLL and module names count only where they can make a
-    # call, looked for around this (imports above, DLL objects below).
-    if mentions_tracked_name(data, table, extra, packs=searched_packs(config.rules, enforced),
-                             sources_of=MODELLED[:1]):
+    # The names of every enabled pack and the clusapi DLL names (found anywhere); the
+    # other packs' DLL and module names count only where they can make a call, looked
+    # for around this (imports first, DLL objects last).
+    words = tracked_vocabulary(table, extra, packs=searched_packs(config.rules, enforced),
+                               sources_of=MODELLED[:1])
+    # In a large text, the bytes each search below needs are looked for in one pass
+    # first (a text without "w" imports no pywin32, winreg or _winapi module, one
+    # without "y" names no "ctypes"), however often the words occur.
+    present = present_bytes(data, b"wy" + words.needed) if len(data) >= LARGE else None
+
+    def holds(byte: bytes) -> bool:
+        return byte in data if present is None else byte in present
+
+    if holds(b"w") and mentions_module(data, config.rules):
+        return True
+    if mentions_vocabulary(data, words, present=present):
         return True
     # A Win32 ctypes entry matches only through a DLL object of its DLL, made in the file
-    # with ctypes: no "ctypes" (no "y", one memchr), no such object.
+    # with ctypes.
     dlls = win32_dlls(config.rules)
-    return (bool(dlls) and b"y" in data and b"ctypes" in data
+    return (bool(dlls) and holds(b"y") and b"ctypes" in data
             and mentions_win32_dll(data.lower(), dlls))
 
 

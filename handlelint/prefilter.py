@@ -21,9 +21,10 @@ occurs, so a file holding a million "cluster" words costs about two reads of it:
 
 1. in a text of 64 KB or more, the bytes one of which every word holds (the capitals
    the names need, "C" alone for the clusapi names, and the bytes of step 2 in both
-   cases) are looked for: one ``memchr`` each when they are few, else one pass of
-   ``bytes.translate`` that deletes every other byte; a text holding none mentions no
-   word, which settles most large files of ordinary words;
+   cases) are looked for (:func:`present_bytes`: one ``memchr`` per byte, a chunk of
+   the text at a time, so that the text comes from memory once whatever the number of
+   bytes); a text holding none mentions no word, which settles most large files of
+   ordinary words;
 2. one lower-case copy of the text; the sources, in groups under the rarest byte each
    of them holds (``3`` for ``kernel32`` and the other ``...32`` names, ``p`` for
    ``clusapi``, ``w`` for ``winreg``, ...): one ``memchr`` per group in the copy, and a
@@ -40,7 +41,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from handlelint.rules import RuleTable, read_data
 
@@ -50,11 +51,12 @@ VOCABULARY_FILE = "vocabulary.txt"
 #: translated text gives the identifiers (and numbers), compared with the names as a set.
 _WORDS = bytes(b if chr(b).isalnum() and b < 128 or b == 95 else 32 for b in range(256))
 _CAPITALISED_NAME = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
-#: Texts from this size on take the ``bytes.translate`` pass first (step 1): on a smaller
-#: one it costs more than it can save.
-_LARGE = 1 << 16
-#: Up to this many needed bytes, step 1 is one ``memchr`` per byte, not a translate pass.
-_FEW = 4
+#: Texts from this size on have their needed bytes looked for first (step 1): on a
+#: smaller one it costs more than it can save.
+LARGE = 1 << 16
+#: :func:`present_bytes` searches a text this many bytes at a time: the first search of
+#: a chunk brings it into the processor's cache, where the others read it.
+_CHUNK = 1 << 17
 #: Bytes to group the sources under, rarest in Python code first.
 _RARITY = b"qzjx9876540321kvwybgfmpucdhlrsianote_"
 
@@ -145,12 +147,9 @@ class Vocabulary:
     #: Lower-case substrings one of which every capitalised name holds ("clus" for the
     #: clusapi names), searched before the identifiers are collected (None: too many).
     name_gate: tuple[bytes, ...] | None
-    #: Bytes one of which every word holds (few: looked for one ``memchr`` each).
+    #: Bytes one of which every word holds (the groups' bytes in both cases, the
+    #: capitals, the other names' first bytes): a text holding none mentions no word.
     needed: bytes
-    #: The bytes no word can do without (the groups' bytes in both cases, the capitals,
-    #: the other names' first bytes): ``bytes.translate`` deletes every other byte in
-    #: one pass, and a text left empty mentions no word.
-    uninteresting: bytes
 
 
 def _groups(sources: Iterable[str]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
@@ -177,8 +176,7 @@ def vocabulary(sources: frozenset[str], names: frozenset[str]) -> Vocabulary:
     needed = {b for key, _ in groups for b in (key.lower() + key.upper())}
     needed |= _capitals(capitalised)
     needed |= {b for n in others for b in (n[:1].lower() + n[:1].upper())}
-    return Vocabulary(groups, capitalised, pattern, _cover(capitalised), bytes(sorted(needed)),
-                      bytes(b for b in range(256) if b not in needed))
+    return Vocabulary(groups, capitalised, pattern, _cover(capitalised), bytes(sorted(needed)))
 
 
 def _capitals(names: frozenset[bytes]) -> set[int]:
@@ -216,15 +214,45 @@ def _cover(names: frozenset[bytes], size: int = 4, most: int = 4
     return tuple(chosen)
 
 
-def _bytes_of(data: bytes) -> list[bytes]:
-    return [data[i:i + 1] for i in range(len(data))]
+def _found(data: bytes, candidates: bytes) -> Iterator[int]:
+    """Each byte of ``candidates`` that occurs in ``data``, as it is found."""
+    todo = [candidates[i:i + 1] for i in range(len(candidates))]
+    find = data.find
+    for start in range(0, len(data), _CHUNK):
+        end = start + _CHUNK
+        hits = [b for b in todo if find(b, start, end) >= 0]
+        if hits:
+            yield from (b[0] for b in hits)
+            todo = [b for b in todo if b not in hits]
+            if not todo:
+                return
 
 
-def mentions(data: bytes, words: Vocabulary, *, lowered: bytes | None = None) -> bool:
-    """Does ``data`` mention a word of ``words``? ``lowered``: ``data.lower()`` if known."""
-    if len(data) >= _LARGE and not (
-            any(data.find(b, 0) >= 0 for b in _bytes_of(words.needed))
-            if len(words.needed) <= _FEW else data.translate(None, words.uninteresting)):
+def present_bytes(data: bytes, candidates: bytes) -> bytes:
+    """The bytes of ``candidates`` that occur in ``data``.
+
+    Each is looked for with one ``memchr`` a chunk of the text at a time (128 KB), and no
+    more once found. The first search of a chunk brings it from memory and the others
+    read it from the processor's cache, so the cost is about one pass over the text
+    however many bytes are asked for and however often they occur: 15 bytes absent from
+    20 MB take 5 ms, against 23 ms searched one whole text at a time and 14 ms for one
+    ``bytes.translate`` pass deleting every other byte.
+    """
+    return bytes(_found(data, candidates))
+
+
+def has_any(data: bytes, candidates: bytes) -> bool:
+    """Does a byte of ``candidates`` occur in ``data`` (as :func:`present_bytes`)?"""
+    return next(_found(data, candidates), None) is not None
+
+
+def mentions(data: bytes, words: Vocabulary, *, lowered: bytes | None = None,
+             present: bytes | None = None) -> bool:
+    """Does ``data`` mention a word of ``words``? ``lowered``: ``data.lower()`` if known;
+    ``present``: the bytes of ``words.needed`` that ``data`` holds, if known."""
+    if len(data) >= LARGE and not (
+            has_any(data, words.needed) if present is None
+            else any(b in present for b in words.needed)):
         return False
     low = data.lower() if lowered is None else lowered
     for byte, group in words.groups:
@@ -254,8 +282,16 @@ def mentions_tracked_name(data: bytes, table: RuleTable | None = None,
     searched here to those packs: the engine looks for the others where alone they can
     make a call (a DLL name in a text that names ``ctypes``, a module in an import).
     """
+    return mentions(data, tracked_vocabulary(table, extra, packs=packs, sources_of=sources_of),
+                    lowered=lowered)
+
+
+def tracked_vocabulary(table: RuleTable | None = None, extra: frozenset[str] = frozenset(), *,
+                       packs: tuple[str, ...] | None = None,
+                       sources_of: tuple[str, ...] | None = None) -> Vocabulary:
+    """The :class:`Vocabulary` :func:`mentions_tracked_name` searches (cached)."""
     names = table.tracked_names if table is not None else frozenset()
-    return mentions(data, _assembled(packs, extra, names, sources_of), lowered=lowered)
+    return _assembled(packs, extra, names, sources_of)
 
 
 @functools.lru_cache(maxsize=16)

@@ -12,8 +12,8 @@ from handlelint.config import Config
 from handlelint.engine import PREFILTER_ENFORCED, passes_prefilter, searched_packs, table_for
 from handlelint.packs import MODELLED
 from handlelint.prefilter import (
-    VOCABULARY_FILE, mentions, mentions_clus, mentions_tracked_name, packs_words,
-    render_vocabulary, vocabulary)
+    LARGE, VOCABULARY_FILE, has_any, mentions, mentions_clus, mentions_tracked_name,
+    packs_words, present_bytes, render_vocabulary, vocabulary)
 from handlelint.rules import packaged_table
 
 
@@ -130,17 +130,42 @@ def test_the_engine_searches_every_enabled_pack() -> None:
     assert searched_packs(("kernel32",), enforced=True) == ()
 
 
-def test_no_word_survives_the_first_pass_empty() -> None:
-    """Step 1 deletes only bytes no word can do without: every word keeps one."""
+def test_every_word_holds_a_needed_byte() -> None:
+    """Step 1 skips a large text holding none of the needed bytes: every word holds one,
+    and is found alone and at the end of a large text of other bytes."""
     words = packs_words(None)
     vocab = vocabulary(words.sources, words.names | {"open_widget", "w_lib.get_handle"})
-    for source in words.sources:
-        for form in (source, source.upper(), source.capitalize()):
-            assert form.encode().translate(None, vocab.uninteresting), form
-            assert mentions(form.encode(), vocab), form
-    for name in words.names | {"open_widget", "w_lib.get_handle"}:
-        assert name.encode().translate(None, vocab.uninteresting), name
-        assert mentions(name.encode(), vocab), name
+    padding = b"state = cluster_state(cluster)  # the cluster\n" * 3000
+    assert len(padding) >= LARGE and not has_any(padding, vocab.needed)
+    assert not mentions(padding, vocab)
+    forms = [form for source in words.sources
+             for form in (source, source.upper(), source.capitalize())]
+    for word in [*forms, *words.names, "open_widget", "w_lib.get_handle"]:
+        assert set(word.encode()) & set(vocab.needed), word
+        assert mentions(word.encode(), vocab), word
+        assert mentions(padding + word.encode() + b"\n", vocab), word
+
+
+def test_present_bytes_searches_every_chunk() -> None:
+    """The single-byte search goes a chunk at a time: a byte is found in any chunk, at
+    its edges, and only bytes that occur are reported."""
+    size = 5 * (1 << 17) + 11
+    for where in (0, (1 << 17) - 1, 1 << 17, 3 * (1 << 17) + 5, size - 1):
+        data = bytearray(b"a" * size)
+        data[where] = ord("Q")
+        assert present_bytes(bytes(data), b"zQy") == b"Q", where
+        assert has_any(bytes(data), b"Qz") and not has_any(bytes(data), b"zy")
+    assert present_bytes(b"", b"ab") == b"" and not has_any(b"abc", b"")
+    assert sorted(present_bytes(b"xyz" * 100_000, b"zwx")) == sorted(b"zx")
+
+
+@pytest.mark.parametrize("tail", [
+    b"import win32file\n", b"import ctypes\nk = ctypes.WinDLL('kernel32')\n",
+    b"h = OpenCluster(None)\n", b"from winlib import CreateFileW\n"])
+def test_a_large_text_passes_by_its_last_line(tail: bytes) -> None:
+    padding = b"state = cluster_state(cluster)  # the cluster\n" * 3000
+    assert not passes_prefilter(padding, Config())
+    assert passes_prefilter(padding + tail, Config())
 
 
 if __name__ == "__main__":

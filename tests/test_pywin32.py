@@ -73,3 +73,24 @@ def test_the_prefilter_wants_an_import() -> None:
     assert not mentions_module(b"# win32api is not used here\nx = 'winreg'\n")
     assert not mentions_module(b"import winregistry\n")
     assert not mentions_module(b"import winreg\n", ("clusapi",))
+
+
+def test_the_import_search_agrees_with_the_plain_pattern() -> None:
+    """The import search is linear however its words repeat; on short texts it answers
+    as the plain (backtracking) pattern it replaced: ``import`` followed on its line by a
+    module, or ``from`` and a module."""
+    import random
+    import re
+
+    from handlelint.module_packs import enabled_modules, mentions_module
+
+    names = b"|".join(re.escape(m.encode()) for m in sorted(enabled_modules(None)))
+    plain = re.compile(rb"\bimport\b[^\n]*\b(?:" + names + rb")\b|\bfrom\s+(?:"
+                       + names + rb")\b")
+    pieces = [b"import", b"from", b" ", b"\n", b"\r", b"\t", b",", b".", b"#", b"_", b"w",
+              b"i", b"x", b"win32api", b"winreg", b"_winreg", b"_winapi", b"win32", b"ximport",
+              b"importx", b"fromwinreg", b"win32apix", b"a_winreg", b"from\n", b"win32file"]
+    rng = random.Random(11)
+    for _ in range(20_000):
+        text = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert mentions_module(text) == (plain.search(text) is not None), text
