@@ -254,8 +254,8 @@ def bench_prefilter(path: Path, rounds: int) -> tuple[float, float, float, bool]
 #: capitalised words (every step runs, the identifiers are compared as a set), lines that
 #: name "win" without importing a module, and one line of two million ``import`` words.
 PREFILTER_SHAPES = {
-    "capitalised 'Cluster' words": (b"    state = Cluster_State(Cluster, 'Cluster', Cluster.Id)"
-                                     b"  # the Cluster\n"),
+    "capitalised 'Cluster' words":
+        b"    state = Cluster_State(Cluster, 'Cluster', Cluster.Id)  # the Cluster\n",
     "'win' on every line, no import": b"    w = twin(Wrap, 'win', Pywin.Id)  # the Cluster\n",
     "one line of 'import' words": b"import x ",
 }
