@@ -121,6 +121,11 @@ def parse(text: str) -> ParsedSource:
     """
     from handlelint.lines import scan
 
+    nul = text.find("\0")
+    if nul >= 0:  # every Python rejects it; libcst would hand it on to literal_eval
+        line = text.count("\n", 0, nul) + 1
+        raise SourceError("syntax error: source code cannot contain null bytes", line,
+                          column=nul - (text.rfind("\n", 0, nul) + 1), python_rejects=True)
     layout = scan(text)
     tree: ast.Module | None = None
     #: Where Python's parser stopped, when it rejects the file (only the position is

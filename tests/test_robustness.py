@@ -118,11 +118,18 @@ def test_form_feeds_between_statements_with_a_real_leak(
 # --- what Python itself rejects ------------------------------------------------------
 
 
-def test_null_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = b"import ctypes\nx = 1\x00\ny = 2\n"
+@pytest.mark.parametrize("data, line", [
+    (b"import ctypes\nx = 1\x00\ny = 2\n", 2),
+    (b"import ctypes\nx = 1\ny = 'a\x00b'\nh = OpenCluster(None)\n", 3),
+])
+def test_null_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes,
+                   line: int) -> None:
+    """Every Python rejects a null byte, in a string too: a plain HDL000 at its line."""
     code, lines = run_cli(tmp_path, capsys, data)
     assert code == 1
-    assert "null" in only_hdl000(lines)
+    message = only_hdl000(lines)
+    assert "null bytes" in message and "internal error" not in message, message
+    assert at(lines, "HDL000") == [line], lines
 
 
 def test_syntax_error_reports_its_line(tmp_path: Path,
