@@ -75,6 +75,8 @@ class _Thread:
     def __init__(self) -> None:
         self.slot: Optional[_Job[object]] = None
         self.ready = threading.Event()
+        #: Set by :func:`release`: the loop ends at its next wake-up.
+        self.stopping = False
         self.pid = os.getpid()
         old_size = threading.stack_size()
         threading.stack_size(STACK_BYTES)
@@ -108,6 +110,8 @@ class _Thread:
             try:
                 self.ready.wait()
                 self.ready.clear()
+                if self.stopping:
+                    return
                 job = self.slot
                 if job is not None and not job.done.is_set():
                     job.run()
@@ -144,6 +148,22 @@ def run_with_big_stack(fn: Callable[[], T]) -> T:
     if job.error is not None:
         raise job.error
     return job.value  # type: ignore[return-value]
+
+
+def release() -> None:
+    """End this process's analysis thread, if it has one (the next job makes another).
+
+    Called before a worker process is forked: a process forked while it has other
+    threads may inherit a lock one of them held (Python 3.12 warns of it), and the
+    thread is idle then (a job holds the lock taken here for its whole run).
+    """
+    global _thread
+    with _lock:
+        found, _thread = _thread, None
+        if found is not None and found.alive():
+            found.stopping = True
+            found.ready.set()
+            found.thread.join()
 
 
 def _wait(limit: Optional[tuple[float, type[BaseException]]]) -> float:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Sequence
 
+from handlelint.bigstack import release
 from handlelint.checking import OUT_OF_MEMORY, FileResult, Options, check_file, error_result
 from handlelint.checking import timeout_message
 
@@ -117,6 +118,8 @@ class _Run:
     done: int = 0
 
     def start(self, dedicated: bool) -> _Worker:
+        if self.context.get_start_method() == "fork":
+            release()  # fork from a process of one thread
         parent_end, child_end = self.context.Pipe()
         process = self.context.Process(target=_serve, args=(child_end, self.options),
                                        name="handlelint-worker", daemon=True)

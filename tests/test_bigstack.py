@@ -85,3 +85,13 @@ def test_deep_recursion_fits_the_stack() -> None:
         return 0 if n == 0 else 1 + depth(n - 1)
 
     assert run_with_big_stack(lambda: depth(20_000)) == 20_000
+
+
+def test_release_ends_the_thread_and_the_next_job_makes_another() -> None:
+    first = run_with_big_stack(threading.get_ident)
+    bigstack.release()
+    assert first not in {t.ident for t in threading.enumerate()}
+    assert bigstack.THREAD_NAME not in {t.name for t in threading.enumerate()}
+    assert run_with_big_stack(_count) == 49_995_000
+    bigstack.release()
+    bigstack.release()  # no thread: nothing to do

@@ -12,7 +12,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,6 +22,7 @@ import pytest
 
 from handlelint import checking, cli
 from handlelint.config import Config
+from handlelint.engine import check_source
 from handlelint.findings import Finding
 
 LINUX = sys.platform.startswith("linux")
@@ -171,6 +174,25 @@ def test_a_crashing_file_gets_hdl000_after_one_retry(tmp_path: Path,
                              "killed by SIGKILL")
     assert sorted(by_path) == sorted(p for p in paths if not p.endswith("crash.py"))
     assert {f.code for f in by_path.values()} == {"HDL001"}
+
+
+@needs_fork
+def test_workers_are_forked_from_a_process_of_one_thread(tmp_path: Path) -> None:
+    """An analysis in this process leaves its thread; the pool ends it before forking
+    (Python 3.12 warns of a fork from a process of several threads)."""
+    assert check_source("import os\n", "m.py", force=True) == []
+    paths = []
+    for i in range(cli.SERIAL_MAX + 2):  # a pool run
+        (tmp_path / f"m{i}.py").write_text(
+            "import ctypes\nclusapi = ctypes.windll.clusapi\n\n\ndef f():\n"
+            "    h = clusapi.OpenCluster(None)\n")
+        paths.append(str(tmp_path / f"m{i}.py"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        result = cli.run_checks(paths, cli.Options(), jobs=2)
+    codes = sorted(r.finding.code for r in result.reports)
+    assert codes == ["HDL001"] * len(paths) + ["HDL007"] * len(paths)
+    assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
 
 
 @needs_fork
