@@ -123,9 +123,11 @@ def parse(text: str) -> ParsedSource:
 
     nul = text.find("\0")
     if nul >= 0:  # every Python rejects it; libcst would hand it on to literal_eval
-        line = text.count("\n", 0, nul) + 1
+        before = text[:nul]  # lines end at "\n", "\r\n" or "\r", as for Python
+        line = before.count("\n") + before.count("\r") - before.count("\r\n") + 1
+        start = max(before.rfind("\n"), before.rfind("\r")) + 1
         raise SourceError("syntax error: source code cannot contain null bytes", line,
-                          column=nul - (text.rfind("\n", 0, nul) + 1), python_rejects=True)
+                          column=nul - start, python_rejects=True)
     layout = scan(text)
     tree: ast.Module | None = None
     #: Where Python's parser stopped, when it rejects the file (only the position is

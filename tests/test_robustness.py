@@ -118,18 +118,20 @@ def test_form_feeds_between_statements_with_a_real_leak(
 # --- what Python itself rejects ------------------------------------------------------
 
 
-@pytest.mark.parametrize("data, line", [
-    (b"import ctypes\nx = 1\x00\ny = 2\n", 2),
-    (b"import ctypes\nx = 1\ny = 'a\x00b'\nh = OpenCluster(None)\n", 3),
+@pytest.mark.parametrize("data, where", [
+    (b"import ctypes\nx = 1\x00\ny = 2\n", "2:6"),
+    (b"import ctypes\nx = 1\ny = 'a\x00b'\nh = OpenCluster(None)\n", "3:7"),
+    (b"import ctypes\r\nx = 1\ry = 2\r\nz = 'a\x00b'\nh = OpenCluster(None)\n", "4:7"),
 ])
 def test_null_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes,
-                   line: int) -> None:
-    """Every Python rejects a null byte, in a string too: a plain HDL000 at its line."""
+                   where: str) -> None:
+    """Every Python rejects a null byte, in a string too: a plain HDL000 where it is
+    (line, 1-based column; lines end at LF, CRLF or a lone CR)."""
     code, lines = run_cli(tmp_path, capsys, data)
     assert code == 1
     message = only_hdl000(lines)
     assert "null bytes" in message and "internal error" not in message, message
-    assert at(lines, "HDL000") == [line], lines
+    assert message.split(": ", 1)[0].endswith(f":{where}"), message
 
 
 def test_syntax_error_reports_its_line(tmp_path: Path,
