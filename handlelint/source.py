@@ -100,8 +100,9 @@ def parse_python(text: str) -> ast.Module:
             return ast.parse(text)
     except SyntaxError as exc:
         deep = any(word in (exc.msg or "") for word in _TOO_DEEP)
-        column = max((exc.offset or 1) - 1, 0)
-        raise SourceError(f"syntax error: {exc.msg}", exc.lineno or 1, column=column,
+        line = exc.lineno or 1
+        column = byte_column(text, line, max((exc.offset or 1) - 1, 0))
+        raise SourceError(f"syntax error: {exc.msg}", line, column=column,
                           python_rejects=True, too_deep=deep) from exc
     except RecursionError as exc:
         raise SourceError("too deeply nested: Python's own parser gives up",
@@ -127,7 +128,7 @@ def parse(text: str) -> ParsedSource:
         line = before.count("\n") + before.count("\r") - before.count("\r\n") + 1
         start = max(before.rfind("\n"), before.rfind("\r")) + 1
         raise SourceError("syntax error: source code cannot contain null bytes", line,
-                          column=nul - start, python_rejects=True)
+                          column=byte_column(text, line, nul - start), python_rejects=True)
     layout = scan(text)
     tree: ast.Module | None = None
     #: Where Python's parser stopped, when it rejects the file (only the position is
@@ -158,7 +159,8 @@ def parse(text: str) -> ParsedSource:
             raise SourceError(f"syntax error: {_reason(exc.message)}", line, column=column,
                               python_rejects=True) from exc
         raise SourceError(f"libcst cannot parse line {line}, column {column + 1}, which "
-                          f"Python accepts", line, column=column) from exc
+                          f"Python accepts", line,
+                          column=byte_column(text, line, column)) from exc
     except RecursionError as exc:
         raise SourceError("too deeply nested for libcst") from exc
     return ParsedSource(text, tree, module, layout)
@@ -188,3 +190,16 @@ _TOO_DEEP = ("too many nested", "too deeply nested", "too complex", "overflow",
 
 #: libcst's native parser says where it stopped as "error at LINE:COLUMN".
 _LIBCST_WHERE = re.compile(r"error at (\d+):(\d+):?")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def byte_column(text: str, line: int, column: int) -> int:
+    """The UTF-8 byte offset of the character column ``column`` of line ``line``
+    (1-based) of ``text``: Python's and libcst's syntax errors count characters, a
+    finding's column counts bytes, as Python's ``ast`` does."""
+    if text.isascii():
+        return column
+    lines = _LINE_END.split(text, maxsplit=line)
+    if not 1 <= line <= len(lines):
+        return column
+    return len(lines[line - 1][:column].encode("utf-8", "surrogatepass"))

@@ -122,6 +122,8 @@ def test_form_feeds_between_statements_with_a_real_leak(
     (b"import ctypes\nx = 1\x00\ny = 2\n", "2:6"),
     (b"import ctypes\nx = 1\ny = 'a\x00b'\nh = OpenCluster(None)\n", "3:7"),
     (b"import ctypes\r\nx = 1\ry = 2\r\nz = 'a\x00b'\nh = OpenCluster(None)\n", "4:7"),
+    (b"x = 1\r\x00\r", "2:1"),
+    ("import ctypes\ns = '\u00e9\u4e2d' + '\x00'\n".encode(), "2:13"),
 ])
 def test_null_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes,
                    where: str) -> None:
@@ -132,6 +134,20 @@ def test_null_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: byt
     message = only_hdl000(lines)
     assert "null bytes" in message and "internal error" not in message, message
     assert message.split(": ", 1)[0].endswith(f":{where}"), message
+
+
+@pytest.mark.parametrize("data, where", [
+    ("import ctypes\nx = '\u00e9' $\n".encode(), "2:9"),
+    ("import ctypes\nx = '\u00e9\u4e2d' + \x0b\n".encode(), "2:12"),
+])
+def test_syntax_error_column_counts_characters(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str],
+                                               data: bytes, where: str) -> None:
+    """Python gives a syntax error's column in characters; the reported column is in
+    characters too after non-ASCII text (findings carry byte offsets inside)."""
+    code, lines = run_cli(tmp_path, capsys, data)
+    assert code == 1
+    assert only_hdl000(lines).split(": ", 1)[0].endswith(f":{where}"), lines
 
 
 def test_syntax_error_reports_its_line(tmp_path: Path,
