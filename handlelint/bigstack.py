@@ -164,6 +164,29 @@ def release() -> None:
             found.stopping = True
             found.ready.set()
             found.thread.join()
+            _await_thread_exit()
+
+
+def _await_thread_exit(limit: float = 0.2) -> None:
+    """Wait (at most ``limit`` seconds) until the system counts no more threads than
+    Python does: ``join`` returns before the ended thread's stack is given back, and
+    Python 3.12 counts the system's threads (``/proc/self/stat`` on Linux) when it
+    warns of a fork."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        count = _system_threads()
+        if count is None or count <= threading.active_count():
+            return
+        time.sleep(0.001)
+
+
+def _system_threads() -> Optional[int]:
+    """The number of threads the system counts in this process (Linux), else None."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            return int(stat.read().rsplit(b")", 1)[1].split()[17])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _wait(limit: Optional[tuple[float, type[BaseException]]]) -> float:
