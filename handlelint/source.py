@@ -52,7 +52,8 @@ PYTHON_LIMIT = 1000
 
 
 class SourceError(Exception):
-    """The file cannot be analysed; ``line`` and ``column`` (0-based) say where, if known."""
+    """The file cannot be analysed; ``line`` and ``column`` say where, if known (the
+    column 0-based, in UTF-8 bytes, as a finding's)."""
 
     def __init__(self, message: str, line: int = 1, *, python_rejects: bool = False,
                  column: int = 0, too_deep: bool = False) -> None:
