@@ -102,7 +102,7 @@ def index_module(module: cst.Module) -> ModuleIndex:
             chain, owner, names, sink = item  # type: ignore[misc]
             continue
         node: cst.CSTNode = item  # type: ignore[assignment]
-        if kind in _LOUD and sink is not None:
+        if kind in LOUD and sink is not None:
             quiet[id(owner)] = sink = None
         if kind in _BINDERS and len(chain) > 1:
             bound.setdefault(id(chain[-1]), set()).update(_bound_by(node))
@@ -124,7 +124,7 @@ def index_module(module: cst.Module) -> ModuleIndex:
                 continue
             stack.append(_Restore((chain, owner, names, sink)))
             owner = node
-            if kind in _MAY_BE_QUIET:
+            if kind in MAY_BE_QUIET:
                 sink = quiet[id(node)] = set()
             else:
                 sink = None
@@ -166,9 +166,9 @@ _LEAVES = frozenset({
 })
 
 #: Statements that may be quiet (:mod:`handlelint.dataflow.quiet`), and the nodes that
-#: make one loud.
-_MAY_BE_QUIET = frozenset({cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr})
-_LOUD = frozenset({
+#: make one loud: shared with that module, which walks a statement the index does not know.
+MAY_BE_QUIET = frozenset({cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr})
+LOUD = frozenset({
     cst.Call, cst.Await, cst.Yield, cst.Lambda, cst.NamedExpr, cst.ListComp, cst.SetComp,
     cst.GeneratorExp, cst.DictComp,
 })
@@ -184,7 +184,7 @@ _BINDERS = frozenset({
 #: Node types the walk does more with than visiting their children (everything else
 #: takes one set test and the fast path).
 _SPECIAL = frozenset({
-    _Restore, cst.Call, cst.Attribute, *_LEAVES, *_LOUD, *_BINDERS, *_STATEMENTS, *_SCOPES,
+    _Restore, cst.Call, cst.Attribute, *_LEAVES, *LOUD, *_BINDERS, *_STATEMENTS, *_SCOPES,
 })
 
 

@@ -23,17 +23,13 @@ import libcst as cst
 
 from handlelint.cfg.model import Node, NodeKind
 from handlelint.dataflow.lattice import Env
+from handlelint.index import LOUD, MAY_BE_QUIET
 from handlelint.syntax import target_names
 from handlelint.walk import preorder
 
 #: (names a statement mentions, names it binds).
 Names = tuple[AbstractSet[str], AbstractSet[str]]
 
-_STATEMENTS = frozenset({cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr})
-_LOUD = frozenset({
-    cst.Call, cst.Await, cst.Yield, cst.Lambda, cst.NamedExpr, cst.ListComp, cst.SetComp,
-    cst.GeneratorExp, cst.DictComp,
-})
 _UNKNOWN: set[str] = set()  # a marker, never filled
 
 
@@ -45,7 +41,7 @@ def quiet_names(node: Node, known: Mapping[int, Optional[set[str]]] | None = Non
     the statement comes from the indexed module.
     """
     element = node.element
-    if node.kind is not NodeKind.STMT or type(element) not in _STATEMENTS:
+    if node.kind is not NodeKind.STMT or type(element) not in MAY_BE_QUIET:
         return None
     assert element is not None
     mentioned = _UNKNOWN if known is None else known.get(id(element), _UNKNOWN)
@@ -67,7 +63,7 @@ def _mentioned(element: cst.CSTNode) -> set[str] | None:
     mentioned: set[str] = set()
     for sub in preorder(element):
         kind = type(sub)
-        if kind in _LOUD:
+        if kind in LOUD:
             return None
         if kind is cst.Name:
             mentioned.add(sub.value)  # type: ignore[attr-defined]
